@@ -1,0 +1,68 @@
+# Hotline. `make demo` and `make test` work on a machine with only Python 3.11+ and make:
+# uv comes from PyPI into .tools/ when it is not installed, and never downloads a Python.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON_PREFERENCE := only-system
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: help demo test test-fast lint fmt setup serve worker bench messages clean
+
+help:
+	@echo "make demo   set up, load demo data, serve http://127.0.0.1:8000 with the task worker"
+	@echo "make test   run the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
+	@echo "make bench  run the benchmarks in bench/"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --quiet
+	@touch $@
+
+setup: .venv/.synced
+	DEBUG=1 $(MANAGE) migrate --no-input
+	DEBUG=1 $(MANAGE) createcachetable
+
+demo: setup
+	DEBUG=1 $(MANAGE) demo_setup
+	@echo "Serving http://127.0.0.1:8000 (staff sign-in: /accounts/sign-in/). Ctrl-C stops."
+	@trap 'kill 0' INT TERM EXIT; \
+	DEBUG=1 $(MANAGE) db_worker & \
+	DEBUG=1 $(MANAGE) runserver --noreload 127.0.0.1:8000; \
+	wait
+
+serve: setup
+	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
+
+worker: setup
+	DEBUG=1 $(MANAGE) db_worker
+
+test: .venv/.synced
+	DEBUG=1 $(PY) -m pytest -n auto $(ARGS)
+
+lint: .venv/.synced
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	DEBUG=1 .venv/bin/mypy .
+	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+
+fmt: .venv/.synced
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench: setup
+	@for script in bench/*.py; do DEBUG=1 $(PY) $$script || exit 1; done
+
+# Needs GNU gettext (msgfmt); the compiled .mo files are committed so installs need neither.
+messages: .venv/.synced
+	DEBUG=1 $(MANAGE) makemessages -l es --ignore='.venv/*' --ignore='.tools/*'
+	DEBUG=1 $(MANAGE) compilemessages --ignore='.venv/*' --ignore='.tools/*'
+
+clean:
+	rm -rf .venv .tools staticfiles

@@ -1,0 +1,56 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from hotline.accounts.models import Role, User
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        return str(self.cleaned_data["token"]).replace(" ", "").strip()
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Choosing one's own password: Django's validators (12 characters, not common, not like
+    the user name, not all digits)."""
+
+
+class StaffForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "agency"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        role, agency = data.get("role"), data.get("agency")
+        if role == Role.LIAISON and agency is None:
+            self.add_error("agency", _("A law-enforcement liaison must belong to an agency."))
+        if role and role != Role.LIAISON and agency is not None:
+            self.add_error("agency", _("Only law-enforcement liaisons belong to an agency."))
+        return data
+
+
+class StaffChangeForm(StaffForm):
+    class Meta(StaffForm.Meta):
+        fields = ["role", "agency", "is_active"]

@@ -1,0 +1,43 @@
+"""The one place that answers "may this user do this to this object".
+
+Every permission is a rule here, checked with `user.has_perm(name, obj)` through the `rules`
+backend. Nobody is a superuser, so nothing bypasses these rules. Later apps add their object
+rules here too (e.g. a liaison may read a report only if it was sent to their agency).
+"""
+
+from typing import Any
+
+import rules
+
+from hotline.accounts.models import Role
+
+
+def has_role(*roles: Role) -> Any:
+    names = {str(role) for role in roles}
+
+    @rules.predicate(name=f"has_role({','.join(sorted(names))})")
+    def predicate(user: Any) -> bool:
+        return bool(user.is_authenticated and user.is_active and user.role in names)
+
+    return predicate
+
+
+is_staff_member = has_role(*Role)
+is_administrator = has_role(Role.ADMINISTRATOR)
+
+rules.add_perm("site.view_console", is_staff_member)
+rules.add_perm("accounts.manage_staff", is_administrator)
+rules.add_perm("hotline.use_django_admin", is_administrator)
+
+# What Django admin asks for the models administrators keep there. Administrators manage staff
+# and agencies, and may remove a lost authenticator so that its owner enrols again; they read
+# the audit log and background task results but cannot change them.
+for label in ["accounts.agency", "accounts.user"]:
+    app, model = label.split(".")
+    for verb in ["view", "add", "change", "delete"]:
+        rules.add_perm(f"{app}.{verb}_{model}", is_administrator)
+for app, model in [("otp_totp", "totpdevice"), ("otp_static", "staticdevice")]:
+    for verb in ["view", "delete"]:
+        rules.add_perm(f"{app}.{verb}_{model}", is_administrator)
+rules.add_perm("audit.view_auditevent", is_administrator)
+rules.add_perm("django_tasks_db.view_dbtaskresult", is_administrator)

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+
+class HotlineAdminSite(admin.AdminSite):
+    """Django admin for administrators only, behind the same sign-in and two-factor as the
+    console: there is no separate admin login page."""
+
+    site_header = "Hotline administration"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("hotline.use_django_admin")
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.user.is_authenticated:
+            raise PermissionDenied
+        return redirect_to_login(request.GET.get("next", "/admin/"))

@@ -1,0 +1,17 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from hotline.site.views import healthz
+
+# Pages live under a language prefix (/es/...) for every language but the default, so that the
+# visitor's language is remembered by the address itself and no cookie is needed.
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    *i18n_patterns(
+        path("", include("hotline.site.urls")),
+        path("accounts/", include("hotline.accounts.urls")),
+        prefix_default_language=False,
+    ),
+]

@@ -1,4 +1,4 @@
-"""The authorization matrix: every URL × every persona, with the expected outcome.
+"""The authorization matrix: every URL by every persona, with the expected outcome.
 
 Each app lists its URLs in `hotline/<app>/tests/matrix.py` as `ROWS`; the test in
 `test_authorization_matrix.py` requests each one as each persona, and a meta-test fails when a

@@ -40,4 +40,4 @@ for app, model in [("otp_totp", "totpdevice"), ("otp_static", "staticdevice")]:
     for verb in ["view", "delete"]:
         rules.add_perm(f"{app}.{verb}_{model}", is_administrator)
 rules.add_perm("audit.view_auditevent", is_administrator)
-rules.add_perm("django_tasks_db.view_dbtaskresult", is_administrator)
+rules.add_perm("django_tasks_database.view_dbtaskresult", is_administrator)

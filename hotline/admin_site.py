@@ -17,7 +17,9 @@ class HotlineAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("hotline.use_django_admin")
 
-    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+    def admin_view(  # type: ignore[override]
+        self, view: Callable[..., Any], cacheable: bool = False
+    ) -> Callable[..., Any]:
         inner = super().admin_view(view, cacheable)
 
         @wraps(inner)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "hotline.accounts",
     "hotline.audit",
     "hotline.site",
+    "hotline.directory",
 ]
 
 MIDDLEWARE = [
@@ -102,7 +103,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

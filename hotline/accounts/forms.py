@@ -42,7 +42,7 @@ class StaffForm(forms.ModelForm):
         fields = ["username", "first_name", "last_name", "email", "role", "agency"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         role, agency = data.get("role"), data.get("agency")
         if role == Role.LIAISON and agency is None:
             self.add_error("agency", _("A law-enforcement liaison must belong to an agency."))

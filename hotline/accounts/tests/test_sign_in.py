@@ -27,8 +27,8 @@ def code_for(device: TOTPDevice) -> str:
     return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)).zfill(6)
 
 
-def sign_in(client: Client, username: str, password: str = PASSWORD, **extra: str):
-    return client.post(LOGIN, {"username": username, "password": password}, **extra)
+def sign_in(client: Client, username: str, password: str = PASSWORD):
+    return client.post(LOGIN, {"username": username, "password": password})
 
 
 def test_first_sign_in_asks_for_a_new_password_then_guides_two_factor_enrolment() -> None:

@@ -7,7 +7,7 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def language_links(context: template.Context) -> list[dict[str, str | bool]]:
+def language_links(context: template.Context) -> list[dict[str, object]]:
     """The current page in each language, for the language switch."""
     request: HttpRequest = context["request"]
     current = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)

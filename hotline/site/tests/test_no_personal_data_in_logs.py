@@ -64,5 +64,5 @@ def test_a_canary_is_in_no_audit_event_or_cache_row(client_for) -> None:
     )
     with connection.cursor() as cursor:
         for table in ["audit_auditevent", "hotline_cache"]:
-            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed table names
+            cursor.execute(f"SELECT * FROM {table}")
             assert CANARY not in str(cursor.fetchall()), table

@@ -46,5 +46,5 @@ def test_sqlite_transactions_take_the_write_lock_at_once() -> None:
 def test_postgresql_is_version_15_or_later_through_psycopg_3() -> None:
     import psycopg
 
-    assert connection.pg_version >= 150000
+    assert connection.pg_version >= 150000  # type: ignore[attr-defined]
     assert isinstance(connection.connection, psycopg.Connection)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "hotline.audit",
     "hotline.site",
     "hotline.directory",
+    "hotline.library",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     *i18n_patterns(
         path("", include("hotline.site.urls")),
         path("accounts/", include("hotline.accounts.urls")),
+        path("library/", include("hotline.library.urls")),
         prefix_default_language=False,
     ),
 ]

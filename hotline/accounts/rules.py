@@ -41,3 +41,15 @@ for app, model in [("otp_totp", "totpdevice"), ("otp_static", "staticdevice")]:
         rules.add_perm(f"{app}.{verb}_{model}", is_administrator)
 rules.add_perm("audit.view_auditevent", is_administrator)
 rules.add_perm("django_tasks_database.view_dbtaskresult", is_administrator)
+
+# Library: curators and administrators keep the resources (console pages; administrators also in
+# Django admin, with collections and vocabularies); administrators set the public site's numbers
+# and quick-exit address.
+is_library_curator = has_role(Role.CURATOR, Role.ADMINISTRATOR)
+rules.add_perm("library.manage", is_library_curator)
+for model in ["resource", "collection", "publisher", "audience", "topic", "language"]:
+    for verb in ["view", "add", "change", "delete"]:
+        rules.add_perm(f"library.{verb}_{model}", is_library_curator)
+rules.add_perm("hotline_site.manage_public_settings", is_administrator)
+for verb in ["view", "change"]:
+    rules.add_perm(f"hotline_site.{verb}_publicsettings", is_administrator)

@@ -6,5 +6,9 @@ app_name = "site"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("for/<slug:slug>/", views.audience, name="audience"),
+    path("about/", views.about, name="about"),
+    path("safety/", views.safety, name="safety"),
     path("console/", views.console, name="console"),
+    path("console/public-settings/", views.public_settings, name="public_settings"),
 ]

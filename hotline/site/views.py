@@ -1,20 +1,78 @@
+from django.contrib import messages
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from hotline.accounts.access import public, require_perm
+from hotline.library.models import Audience, Collection, Resource, ResourceType
+from hotline.site.actions import update_public_settings
+from hotline.site.forms import PublicSettingsForm
+from hotline.site.models import PublicSettings
 
 
 @public
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/home.html")
+    audiences = Audience.objects.all()
+    collections = Collection.objects.all()
+    return render(request, "site/home.html", {"audiences": audiences, "collections": collections})
+
+
+@public
+@require_safe
+def audience(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every published resource that serves one audience, grouped by type."""
+    found = Audience.objects.filter(code=slug.replace("-", "_")).first()
+    if found is None or "_" in slug:
+        raise Http404
+    resources = list(
+        Resource.objects.published().filter(audiences=found).for_listing().order_by("title")
+    )
+    groups = [
+        (label, [r for r in resources if r.resource_type == code])
+        for code, label in ResourceType.choices
+    ]
+    return render(
+        request,
+        "site/audience.html",
+        {
+            "audience": found,
+            "current_audience": found.code,
+            "groups": [(label, items) for label, items in groups if items],
+            "count": len(resources),
+        },
+    )
+
+
+@public
+@require_safe
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "site/about.html")
+
+
+@public
+@require_safe
+def safety(request: HttpRequest) -> HttpResponse:
+    return render(request, "site/safety.html")
 
 
 @require_perm("site.view_console")
 def console(request: HttpRequest) -> HttpResponse:
     return render(request, "site/console.html")
+
+
+@require_perm("hotline_site.manage_public_settings")
+def public_settings(request: HttpRequest) -> HttpResponse:
+    form = PublicSettingsForm(request.POST or None, instance=PublicSettings.current())
+    if request.method == "POST" and form.is_valid():
+        update_public_settings(form, actor=request.user)
+        messages.success(request, _("The public site settings were saved."))
+        return redirect("site:public_settings")
+    return render(request, "site/public_settings.html", {"form": form})
 
 
 @public

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
@@ -25,3 +27,42 @@ def language_links(context: template.Context) -> list[dict[str, object]]:
 @register.simple_tag
 def hotline_name() -> str:
     return str(settings.HOTLINE_NAME)
+
+
+@register.simple_tag(takes_context=True)
+def public_settings(context: template.Context) -> Any:
+    """The deployment's public numbers and quick-exit address, read once per request."""
+    from hotline.site.models import PublicSettings
+
+    request = context.get("request")
+    found = getattr(request, "_public_settings", None)
+    if found is None:
+        found = PublicSettings.current()
+        if request is not None:
+            request._public_settings = found  # type: ignore[attr-defined]
+    return found
+
+
+@register.filter
+def tel(number: str) -> str:
+    from hotline.site.models import PublicSettings
+
+    return PublicSettings.tel(number)
+
+
+@register.simple_tag
+def audience_links() -> list[Any]:
+    """Every audience for the public navigation, in the vocabulary's order."""
+    from hotline.library.models import Audience
+
+    return list(Audience.objects.all())
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context: template.Context, *names: str) -> str:
+    """The current query string without the named parameters (and without the page)."""
+    request: HttpRequest = context["request"]
+    params = request.GET.copy()
+    for name in (*names, "page"):
+        params.pop(name, None)
+    return params.urlencode()

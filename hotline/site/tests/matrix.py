@@ -1,7 +1,19 @@
-from hotline.tests.matrix import Row, everyone, staff
+from hotline.tests.matrix import Row, everyone, only, staff
+
+
+def an_audience(personas: dict) -> dict:
+    from hotline.library.actions import ensure_vocabulary
+
+    ensure_vocabulary()
+    return {"slug": "first-responders"}
+
 
 ROWS = [
     Row("healthz", everyone(200)),
     Row("site:home", everyone(200)),
+    Row("site:audience", everyone(200), kwargs=an_audience),
+    Row("site:about", everyone(200)),
+    Row("site:safety", everyone(200)),
     Row("site:console", staff(200)),
+    Row("site:public_settings", only({"administrator"})),
 ]

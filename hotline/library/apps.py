@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class LibraryConfig(AppConfig):
+    name = "hotline.library"
+    label = "library"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hotline.library import signals  # noqa: F401

@@ -1,0 +1,90 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hotline.library.models import (
+    Audience,
+    Language,
+    Publisher,
+    Resource,
+    ResourceType,
+    Topic,
+)
+
+
+def term_choices(queryset: Any, empty: Any) -> list[tuple[str, Any]]:
+    return [("", empty), *((term.code, term.label) for term in queryset)]
+
+
+class LibraryFilterForm(forms.Form):
+    """The library's search and filters; every field optional, unknown values ignored."""
+
+    q = forms.CharField(label=_("Words to look for"), required=False, max_length=200)
+    audience = forms.ChoiceField(label=_("Audience"), required=False)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    publisher = forms.ChoiceField(label=_("Publisher"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
+        self.fields["audience"].choices = term_choices(Audience.objects.all(), _("All audiences"))
+        self.fields["type"].choices = [("", _("All types")), *ResourceType.choices]
+        self.fields["topic"].choices = term_choices(Topic.objects.in_use(), _("All topics"))
+        self.fields["publisher"].choices = [
+            ("", _("All publishers")),
+            *Publisher.objects.in_use().values_list("slug", "name"),
+        ]
+        self.fields["language"].choices = term_choices(
+            Language.objects.in_use(), _("All languages")
+        )
+
+    def filter(self, resources: Any) -> Any:
+        data = self.cleaned_data
+        if data.get("audience"):
+            resources = resources.filter(audiences__code=data["audience"])
+        if data.get("type"):
+            resources = resources.filter(resource_type=data["type"])
+        if data.get("topic"):
+            resources = resources.filter(topics__code=data["topic"])
+        if data.get("publisher"):
+            resources = resources.filter(publisher__slug=data["publisher"])
+        if data.get("language"):
+            resources = resources.filter(languages__code=data["language"])
+        return resources
+
+
+class ResourceForm(forms.ModelForm):
+    url = forms.URLField(label=_("link"), required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = Resource
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "publisher",
+            "resource_type",
+            "format",
+            "audiences",
+            "topics",
+            "languages",
+            "url",
+            "file",
+            "published_on",
+            "is_published",
+        ]
+        widgets = {
+            "audiences": forms.CheckboxSelectMultiple,
+            "topics": forms.CheckboxSelectMultiple,
+            "languages": forms.CheckboxSelectMultiple,
+            "published_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload and getattr(upload, "size", 0) > 50 * 1024 * 1024:
+            raise forms.ValidationError(_("Files may be at most 50 MB."))
+        return upload

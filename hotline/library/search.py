@@ -1,0 +1,389 @@
+"""Ranked full-text search of the library, on SQLite (FTS5) or PostgreSQL (tsvector).
+
+One small interface: `search(text)` gives resource ids, best first; `index(ids)` and
+`unindex(ids)` keep the index in step (signals call them on every save, delete and topic
+change); `rebuild()` starts over.
+
+Both engines stem English (porter / snowball) and match every word as a prefix ("assess" finds
+"assessment"). On top of that, the same Python code:
+- folds accents and case, so "tráfico" and "trafico" are one word;
+- maps common Spanish words to the English vocabulary of the library ("trata", "tráfico" →
+  trafficking, "niños" → child…), and indexes topic, type and audience names in every language
+  of the site, so that "trata de personas" or "salud" finds resources;
+- corrects typing mistakes: a word that starts no indexed word is matched also as the indexed
+  words within a small edit distance ("assesment" → "assessment"), found in `SearchWord`;
+- asks for every word first, and for any word when that finds nothing.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import translation
+
+from hotline.library.models import Resource, SearchWord
+
+WORD = re.compile(r"[a-z0-9]+")
+MAX_TERMS = 8
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "al",
+        "con",
+        "de",
+        "del",
+        "el",
+        "en",
+        "la",
+        "las",
+        "lo",
+        "los",
+        "o",
+        "para",
+        "por",
+        "que",
+        "un",
+        "una",
+        "y",
+    ]
+)
+
+# Spanish words a visitor may type, with the English words the library is written in. Keys are
+# accent-free; plurals are found by removing "s"/"es".
+SPANISH: dict[str, tuple[str, ...]] = {
+    "trata": ("trafficking",),
+    "trafico": ("trafficking",),
+    "traficante": ("trafficker",),
+    "persona": ("person",),
+    "victima": ("victim",),
+    "sobreviviente": ("survivor",),
+    "nino": ("child",),
+    "nina": ("child",),
+    "infantil": ("child",),
+    "menor": ("minor", "child"),
+    "joven": ("youth",),
+    "jovenes": ("youth",),
+    "sexual": ("sex",),
+    "sexo": ("sex",),
+    "laboral": ("labor",),
+    "trabajo": ("labor", "work"),
+    "trabajador": ("worker",),
+    "domestico": ("domestic",),
+    "domestica": ("domestic",),
+    "servidumbre": ("servitude",),
+    "pandilla": ("gang",),
+    "salud": ("health",),
+    "medico": ("medical",),
+    "medica": ("medical",),
+    "mental": ("mental",),
+    "policia": ("police", "enforcement"),
+    "ley": ("law",),
+    "legal": ("legal",),
+    "abogado": ("legal", "attorney"),
+    "evaluacion": ("assessment",),
+    "herramienta": ("tool",),
+    "capacitacion": ("training",),
+    "entrenamiento": ("training",),
+    "formacion": ("training",),
+    "folleto": ("brochure",),
+    "cartel": ("poster",),
+    "afiche": ("poster",),
+    "tarjeta": ("card",),
+    "hoja": ("sheet",),
+    "informe": ("report",),
+    "estudio": ("study",),
+    "manual": ("manual", "handbook"),
+    "guia": ("guide",),
+    "servicio": ("service",),
+    "ayuda": ("assistance", "help"),
+    "asistencia": ("assistance",),
+    "indicador": ("indicator",),
+    "senal": ("sign", "indicator"),
+    "identificacion": ("identification", "identifying"),
+    "identificar": ("identify", "identifying"),
+    "comunidad": ("community",),
+    "comunitaria": ("community",),
+    "empresa": ("business",),
+    "negocio": ("business",),
+    "caso": ("case",),
+    "entrevista": ("interview",),
+    "etica": ("ethical",),
+    "explotacion": ("exploitation",),
+    "migrante": ("migrant",),
+    "extranjero": ("foreign",),
+    "refugiado": ("refugee",),
+    "derecho": ("rights",),
+    "proteccion": ("protection",),
+    "mujer": ("women",),
+    "socorrista": ("responders",),
+}
+
+
+def normalize(text: str) -> str:
+    """Lower case without accents: what both engines index and what queries are made of."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(normalize(text))
+
+
+def spanish(term: str) -> tuple[str, ...]:
+    for candidate in (term, term.removesuffix("es"), term.removesuffix("s")):
+        if candidate in SPANISH:
+            return SPANISH[candidate]
+    return ()
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours counts one), or limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def corrections(term: str) -> list[str]:
+    """Indexed words close to a word that starts none of them (first letter taken as right)."""
+    if len(term) < 4 or term.isdigit():
+        return []
+    limit = 1 if len(term) < 7 else 2
+    near = SearchWord.objects.filter(
+        initial=term[0], length__gte=len(term) - limit, length__lte=len(term) + limit
+    ).values_list("word", flat=True)
+    scored = sorted(
+        (distance, word) for word in near if (distance := edit_distance(term, word, limit)) <= limit
+    )
+    return [word for _, word in scored[:3]]
+
+
+def is_known_prefix(term: str) -> bool:
+    return SearchWord.objects.filter(
+        initial=term[0], length__gte=len(term), word__startswith=term
+    ).exists()
+
+
+def query_groups(text: str) -> list[list[str]]:
+    """One group of alternatives per word of the query; a resource must match every group."""
+    groups: list[list[str]] = []
+    for term in dict.fromkeys(words(text)):
+        if term in STOP_WORDS or len(groups) == MAX_TERMS:
+            continue
+        alternatives = [term, *spanish(term)]
+        if not spanish(term) and not is_known_prefix(term):
+            alternatives += corrections(term)
+        groups.append(list(dict.fromkeys(alternatives)))
+    return groups
+
+
+@dataclass(frozen=True)
+class Document:
+    resource_id: int
+    title: str
+    summary: str
+    publisher: str
+    topics: str
+    extra: str
+
+    def text(self) -> str:
+        return " ".join([self.title, self.summary, self.publisher, self.topics, self.extra])
+
+
+def in_every_language(labels: Iterable[Any]) -> str:
+    labels = list(labels)
+    names = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.extend(str(label) for label in labels)
+    return " ".join(dict.fromkeys(names))
+
+
+def document_for(resource: Resource) -> Document:
+    return Document(
+        resource_id=resource.pk,
+        title=normalize(resource.title),
+        summary=normalize(resource.summary),
+        publisher=normalize(resource.publisher.name if resource.publisher else ""),
+        topics=normalize(in_every_language(t.label for t in resource.topics.all())),
+        extra=normalize(
+            in_every_language(
+                [resource.get_resource_type_display()] + [a.label for a in resource.audiences.all()]
+            )
+        ),
+    )
+
+
+SQLITE_MATCH = (
+    "SELECT f.rowid FROM library_search_fts f JOIN library_resource r ON r.id = f.rowid "
+    "WHERE library_search_fts MATCH %s AND (r.is_published OR %s) "
+    # bm25 weights of the columns title, summary, publisher, topics, extra (lower is better).
+    "ORDER BY bm25(library_search_fts, 10.0, 2.0, 4.0, 4.0, 1.0), f.rowid LIMIT %s"
+)
+POSTGRES_INSERT = (
+    "INSERT INTO library_search_document (resource_id, document) VALUES (%s, "
+    "setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'C') "
+    "|| setweight(to_tsvector('english', %s), 'B') || setweight(to_tsvector('english', %s), 'B') "
+    "|| setweight(to_tsvector('english', %s), 'D')) "
+    "ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document"
+)
+POSTGRES_MATCH = (
+    "SELECT d.resource_id FROM library_search_document d "
+    "JOIN library_resource r ON r.id = d.resource_id, to_tsquery('english', %s) q "
+    "WHERE d.document @@ q AND (r.is_published OR %s) "
+    "ORDER BY ts_rank_cd(d.document, q) DESC, d.resource_id LIMIT %s"
+)
+
+
+def rows(documents: Sequence[Document]) -> list[tuple[int, str, str, str, str, str]]:
+    return [(d.resource_id, d.title, d.summary, d.publisher, d.topics, d.extra) for d in documents]
+
+
+class SQLiteEngine:
+    """The FTS5 table of migration 0002, one row per resource with rowid = resource id."""
+
+    def delete(self, cursor: Any, ids: Sequence[int]) -> None:
+        cursor.executemany("DELETE FROM library_search_fts WHERE rowid = %s", [(i,) for i in ids])
+
+    def insert(self, cursor: Any, documents: Sequence[Document]) -> None:
+        cursor.executemany(
+            "INSERT INTO library_search_fts (rowid, title, summary, publisher, topics, extra) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            rows(documents),
+        )
+
+    def clear(self, cursor: Any) -> None:
+        cursor.execute("DELETE FROM library_search_fts")
+
+    def expression(self, groups: list[list[str]], conjunction: str) -> str:
+        # Terms are [a-z0-9]+ only: quoting them cannot change the query's syntax.
+        return f" {conjunction} ".join(
+            "(" + " OR ".join(f'"{term}"*' for term in group) + ")" for group in groups
+        )
+
+    def match(self, cursor: Any, expression: str, published_only: bool, limit: int) -> list[int]:
+        cursor.execute(SQLITE_MATCH, [expression, not published_only, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+class PostgresEngine:
+    """The tsvector table of migration 0002, weighted A (title) to D (type, audiences)."""
+
+    def delete(self, cursor: Any, ids: Sequence[int]) -> None:
+        cursor.execute(
+            "DELETE FROM library_search_document WHERE resource_id = ANY(%s)", [list(ids)]
+        )
+
+    def insert(self, cursor: Any, documents: Sequence[Document]) -> None:
+        cursor.executemany(POSTGRES_INSERT, rows(documents))
+
+    def clear(self, cursor: Any) -> None:
+        cursor.execute("TRUNCATE library_search_document")
+
+    def expression(self, groups: list[list[str]], conjunction: str) -> str:
+        operator = " & " if conjunction == "AND" else " | "
+        return operator.join(
+            "(" + " | ".join(f"{term}:*" for term in group) + ")" for group in groups
+        )
+
+    def match(self, cursor: Any, expression: str, published_only: bool, limit: int) -> list[int]:
+        cursor.execute(POSTGRES_MATCH, [expression, not published_only, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def engine(vendor: str | None = None) -> SQLiteEngine | PostgresEngine:
+    vendor = vendor or connection.vendor
+    if vendor == "sqlite":
+        return SQLiteEngine()
+    if vendor == "postgresql":
+        return PostgresEngine()
+    raise NotImplementedError(f"library search supports SQLite and PostgreSQL, not {vendor}")
+
+
+def index(resource_ids: Iterable[int]) -> None:
+    """(Re)index these resources; ids of resources that no longer exist are removed."""
+    ids = sorted(set(resource_ids))
+    if not ids:
+        return
+    resources = (
+        Resource.objects.filter(pk__in=ids)
+        .select_related("publisher")
+        .prefetch_related("topics", "audiences")
+    )
+    documents = [document_for(resource) for resource in resources]
+    backend = engine()
+    with connection.cursor() as cursor:
+        backend.delete(cursor, ids)
+        backend.insert(cursor, documents)
+    vocabulary = {w for d in documents for w in words(d.text()) if 3 <= len(w) <= 60}
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=w, initial=w[0], length=len(w)) for w in sorted(vocabulary)],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+
+
+def unindex(resource_ids: Iterable[int]) -> None:
+    ids = sorted(set(resource_ids))
+    if ids:
+        with connection.cursor() as cursor:
+            engine().delete(cursor, ids)
+
+
+def rebuild(batch: int = 500) -> int:
+    """Index every resource again; returns how many."""
+    with connection.cursor() as cursor:
+        engine().clear(cursor)
+    SearchWord.objects.all().delete()
+    ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        index(ids[start : start + batch])
+    return len(ids)
+
+
+def search(text: str, *, limit: int = 500, published_only: bool = True) -> list[int]:
+    """Ids of the resources matching `text`, best first."""
+    groups = query_groups(text)
+    if not groups:
+        return []
+    backend = engine()
+    with connection.cursor() as cursor:
+        found = backend.match(cursor, backend.expression(groups, "AND"), published_only, limit)
+        if not found and len(groups) > 1:
+            found = backend.match(cursor, backend.expression(groups, "OR"), published_only, limit)
+    return found

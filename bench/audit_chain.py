@@ -2,7 +2,8 @@
 `verify_audit` walks the chain. Prints one JSON line.
 
     DEBUG=1 .venv/bin/python bench/audit_chain.py [--events 20000]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotline_bench DEBUG=1 .venv/bin/python bench/audit_chain.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotline_bench DEBUG=1 \
+        .venv/bin/python bench/audit_chain.py
 """
 
 import argparse
@@ -57,7 +58,7 @@ def main() -> None:
                 "append_ms_mean": round(append_seconds * 1000 / args.events, 3),
                 "verify_seconds": round(verify_seconds, 3),
                 "verify_events_per_second": round(args.events / verify_seconds),
-                "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+                "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
             }
         )
     )

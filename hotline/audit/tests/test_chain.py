@@ -154,3 +154,14 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
     assert not errors
     assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 61))
     assert verify().ok
+
+
+@pytest.mark.django_db
+def test_the_chain_starts_on_a_database_without_a_head_row() -> None:
+    from hotline.audit.models import ChainHead
+
+    ChainHead.objects.all().delete()
+    assert verify().ok
+    events = write_events(2)
+    assert events[0].seq == 1 and events[0].prev_hash == GENESIS_HASH
+    assert verify().ok

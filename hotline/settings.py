@@ -241,6 +241,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING", "propagate": True},
-        "django.server": {"level": "INFO", "propagate": True},
     },
 }

@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from hotline.api import api
 from hotline.site.views import healthz
 
 # Pages live under a language prefix (/es/...) for every language but the default, so that the
@@ -9,10 +10,12 @@ from hotline.site.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     *i18n_patterns(
         path("", include("hotline.site.urls")),
         path("accounts/", include("hotline.accounts.urls")),
         path("library/", include("hotline.library.urls")),
+        path("directory/", include("hotline.directory.urls")),
         prefix_default_language=False,
     ),
 ]

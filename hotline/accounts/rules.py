@@ -53,3 +53,11 @@ for model in ["resource", "collection", "publisher", "audience", "topic", "langu
 rules.add_perm("hotline_site.manage_public_settings", is_administrator)
 for verb in ["view", "change"]:
     rules.add_perm(f"hotline_site.{verb}_publicsettings", is_administrator)
+
+# Directory: staff who refer callers search it and flag listings; curators keep it.
+is_directory_searcher = has_role(
+    Role.SPECIALIST, Role.SUPERVISOR, Role.PROGRAM_STAFF, Role.CURATOR, Role.ADMINISTRATOR
+)
+is_directory_curator = has_role(Role.CURATOR, Role.ADMINISTRATOR)
+rules.add_perm("directory.search", is_directory_searcher)
+rules.add_perm("directory.curate", is_directory_curator)

@@ -113,7 +113,9 @@ def rows(
             if term_id in term_rows and term_rows[term_id].get("taxonomy_id"):
                 taxonomies_used.add(term_rows[term_id]["taxonomy_id"])
         for table, row in deferred:
-            if (table.name == "taxonomy" and row["id"] in taxonomies_used) or (table.name == "taxonomy_term" and row["id"] in wanted):
+            if (table.name == "taxonomy" and row["id"] in taxonomies_used) or (
+                table.name == "taxonomy_term" and row["id"] in wanted
+            ):
                 yield table, row
 
 

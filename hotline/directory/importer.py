@@ -148,7 +148,7 @@ class _Flattener:
             if flat.get(key) in (None, ""):
                 flat[key] = value
         # A to-one child names itself in the parent row before the parent is stored.
-        for key, value, child_table, link in children:
+        for _key, value, _child_table, link in children:
             if link.startswith("^") and isinstance(value, dict) and value.get("id"):
                 flat.setdefault(link[1:], value["id"])
         row_id = flat.get("id")

@@ -151,9 +151,9 @@ def _build(service_ids: list[UUID], delete: bool) -> None:
             addresses[address["location_id"]] = address
     codes, other_terms = _codes_by_link([*service_ids, *location_ids, *org_ids])
     languages: dict[UUID, set[str]] = defaultdict(set)
-    for service_id, location_id, code in Language.objects.filter(
-        service_id__in=service_ids
-    ).values_list("service_id", "location_id", "code"):
+    for service_id, code in Language.objects.filter(service_id__in=service_ids).values_list(
+        "service_id", "code"
+    ):
         if code:
             languages[service_id].add(code.lower())
     schedules: dict[UUID, list[dict[str, Any]]] = defaultdict(list)

@@ -1,0 +1,318 @@
+"""Writes to the directory. Each is one transaction with its HSDS metadata entries (the
+per-field change log that travels with the data) and its audit event (ids and codes only)."""
+
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.audit.actions import record
+from hotline.directory import index, profile
+from hotline.directory.importer import json_source, run_import
+from hotline.directory.models import (
+    ApplicationStatus,
+    FlagStatus,
+    JoinApplication,
+    ListingFlag,
+    ListingStatus,
+    Metadata,
+    Organization,
+    Service,
+)
+
+
+def _who(actor: Any) -> str:
+    return actor.get_username() if actor is not None and actor.is_authenticated else "applicant"
+
+
+def log_change(
+    actor: Any,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    field_name: str,
+    previous: Any,
+    replacement: Any,
+    action: str = "update",
+) -> Metadata:
+    return Metadata.objects.create(
+        resource_id=resource_id,
+        resource_type=resource_type,
+        last_action_date=timezone.localdate(),
+        last_action_type=action,
+        field_name=field_name,
+        previous_value="" if previous is None else str(previous),
+        replacement_value="" if replacement is None else str(replacement),
+        updated_by=_who(actor),
+    )
+
+
+@transaction.atomic
+def flag_listing(actor: Any, service: Service, reason: str, note: str = "") -> ListingFlag:
+    flag = ListingFlag.objects.create(
+        organization_id=service.organization_id,
+        service=service,
+        reason=reason,
+        note=note,
+        created_by=actor,
+    )
+    record(
+        "directory.flag",
+        actor=actor,
+        obj=flag,
+        detail={"service": str(service.pk), "reason": reason},
+    )
+    return flag
+
+
+@transaction.atomic
+def resolve_flag(actor: Any, flag: ListingFlag) -> None:
+    flag.status = FlagStatus.RESOLVED
+    flag.resolved_by = actor
+    flag.resolved_at = timezone.now()
+    flag.save(update_fields=["status", "resolved_by", "resolved_at"])
+    record("directory.flag_resolve", actor=actor, obj=flag)
+
+
+@transaction.atomic
+def verify_organization(actor: Any, organization: Organization) -> None:
+    """A curator confirmed the listing is current: the organization's last verified date, and
+    each service's HSDS assured_date and assurer_email."""
+    now = timezone.now()
+    log_change(
+        actor,
+        "organization",
+        organization.pk,
+        "last_verified",
+        organization.last_verified_at.date().isoformat() if organization.last_verified_at else "",
+        now.date().isoformat(),
+        action="verify",
+    )
+    organization.last_verified_at = now
+    organization.save(update_fields=["last_verified_at"])
+    for service in organization.services.all():
+        if service.assured_date != now.date():
+            log_change(
+                actor, "service", service.pk, "assured_date", service.assured_date, now.date()
+            )
+            service.assured_date = now.date()
+            service.assurer_email = actor.email or ""
+            service.save(update_fields=["assured_date", "assurer_email"])
+    index.refresh_organization(organization)
+    record("directory.verify", actor=actor, obj=organization)
+
+
+@transaction.atomic
+def set_listing_status(actor: Any, organization: Organization, status: ListingStatus) -> None:
+    if organization.listing_status == status:
+        return
+    log_change(
+        actor,
+        "organization",
+        organization.pk,
+        "listing_status",
+        organization.listing_status,
+        status,
+    )
+    organization.listing_status = status
+    organization.save(update_fields=["listing_status"])
+    index.refresh_organization(organization)
+    record("directory.listing_status", actor=actor, obj=organization, detail={"status": status})
+
+
+# --- Applications to join ----------------------------------------------------------------------
+
+
+def application_link(application: JoinApplication) -> str:
+    return settings.SITE_URL + reverse("directory:join_edit", args=[application.token])
+
+
+@transaction.atomic
+def submit_application(application: JoinApplication) -> JoinApplication:
+    application.token = secrets.token_urlsafe(32)
+    application.status = ApplicationStatus.PENDING
+    application.save()
+    record("directory.apply", obj=application)
+    return application
+
+
+@transaction.atomic
+def resubmit_application(application: JoinApplication) -> None:
+    application.status = ApplicationStatus.PENDING
+    application.updated_at = timezone.now()
+    application.save()
+    record("directory.apply_resubmit", obj=application)
+
+
+def _tell_applicant(application: JoinApplication, subject: str, body: str) -> None:
+    email, name = application.contact_email, settings.HOTLINE_NAME
+    transaction.on_commit(
+        lambda: send_mail(f"{name}: {subject}", body, None, [email], fail_silently=True)
+    )
+
+
+@transaction.atomic
+def request_changes(actor: Any, application: JoinApplication, message: str) -> None:
+    application.status = ApplicationStatus.CHANGES_REQUESTED
+    application.curator_message = message
+    application.decided_by = actor
+    application.updated_at = timezone.now()
+    application.save()
+    record("directory.application_changes", actor=actor, obj=application)
+    _tell_applicant(
+        application,
+        _("changes to your directory application"),
+        _(
+            "We need a few changes before we can list your organization:\n\n%(message)s\n\n"
+            "Update your application here: %(link)s"
+        )
+        % {"message": message, "link": application_link(application)},
+    )
+
+
+@transaction.atomic
+def decline(actor: Any, application: JoinApplication, message: str) -> None:
+    application.status = ApplicationStatus.DECLINED
+    application.curator_message = message
+    application.decided_by = actor
+    application.updated_at = timezone.now()
+    application.save()
+    record("directory.application_decline", actor=actor, obj=application)
+    _tell_applicant(application, _("your directory application"), message)
+
+
+def application_rows(application: JoinApplication, org_id: uuid.UUID) -> dict[str, list[Any]]:
+    """The HSDS rows an approved application becomes."""
+    ns = uuid.uuid5(profile.NAMESPACE, f"application:{org_id}")
+
+    def uid(name: str) -> str:
+        return str(uuid.uuid5(ns, name))
+
+    service_id, location_id = uid("service"), uid("location")
+    org = {
+        "id": str(org_id),
+        "name": application.organization_name,
+        "description": application.description,
+        "email": application.email,
+        "website": application.website,
+    }
+    service = {
+        "id": service_id,
+        "organization_id": str(org_id),
+        "name": application.organization_name,
+        "description": application.description,
+        "status": "active",
+        "email": application.email,
+        "url": application.website,
+    }
+    tables: dict[str, list[Any]] = {
+        "organization": [org],
+        "service": [service],
+        "phone": [
+            {
+                "id": uid("phone"),
+                "service_id": service_id,
+                "number": application.phone,
+                "type": "voice",
+            }
+        ],
+        "language": [
+            {
+                "id": uid(f"language-{code}"),
+                "service_id": service_id,
+                "code": code,
+                "name": profile.LANGUAGE_ENGLISH_NAMES.get(code, code),
+            }
+            for code in application.languages
+        ],
+        "attribute": [
+            profile.attribute_row(org_id, profile.TERM_BY_CODE[f"org_kind:{application.kind}"])
+        ],
+    }
+    for group, values in [
+        ("category", application.categories),
+        ("population", application.populations),
+        ("trafficking_type", application.trafficking_types),
+        ("feature", application.features),
+    ]:
+        for value in values:
+            tables["attribute"].append(
+                profile.attribute_row(service_id, profile.TERM_BY_CODE[f"{group}:{value}"])
+            )
+    if application.national:
+        tables["service_area"] = [
+            {"id": uid("area"), "service_id": service_id, "name": "United States"}
+        ]
+    else:
+        tables["location"] = [
+            {
+                "id": location_id,
+                "organization_id": str(org_id),
+                "location_type": "physical",
+                "name": application.city,
+            }
+        ]
+        tables["address"] = [
+            {
+                "id": uid("address"),
+                "location_id": location_id,
+                "address_1": application.address_1 or "-",
+                "city": application.city,
+                "state_province": application.state,
+                "postal_code": application.postal_code,
+                "country": "US",
+                "address_type": "physical",
+            }
+        ]
+        tables["service_at_location"] = [
+            {"id": uid("sal"), "service_id": service_id, "location_id": location_id}
+        ]
+        if application.confidential_location:
+            tables["attribute"].append(profile.attribute_row(location_id, profile.CONFIDENTIAL))
+    return {
+        "taxonomy": profile.taxonomy_rows()["taxonomy"],
+        "taxonomy_term": profile.taxonomy_rows()["taxonomy_term"],
+        **tables,
+    }
+
+
+@transaction.atomic
+def approve(actor: Any, application: JoinApplication) -> Organization:
+    from hotline.directory.hsds import TABLE
+
+    org_id = application.organization_id or uuid.uuid4()
+    tables = application_rows(application, org_id)
+    run_import(
+        json_source({TABLE[name].file: rows for name, rows in tables.items()}, "application"),
+        actor=actor,
+    )
+    organization = Organization.objects.get(pk=org_id)
+    for name in ["organization", "service", "location", "address", "phone"]:
+        for row in tables.get(name, []):
+            log_change(actor, name, row["id"], "id", "", row["id"], action="create")
+    organization.listing_status = ListingStatus.LISTED
+    organization.last_verified_at = timezone.now()
+    organization.save(update_fields=["listing_status", "last_verified_at"])
+    index.refresh_organization(organization)
+    application.status = ApplicationStatus.APPROVED
+    application.organization = organization
+    application.decided_by = actor
+    application.updated_at = timezone.now()
+    application.save()
+    record(
+        "directory.application_approve",
+        actor=actor,
+        obj=application,
+        detail={"organization": str(organization.pk)},
+    )
+    _tell_applicant(
+        application,
+        _("your organization is listed"),
+        _("Thank you. Your organization is now listed in our referral directory."),
+    )
+    return organization

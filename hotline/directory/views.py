@@ -1,0 +1,413 @@
+import io
+import json
+import zipfile
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from hotline.accounts.access import public, require_perm
+from hotline.audit.actions import record
+from hotline.directory import actions, exporter, profile
+from hotline.directory.forms import (
+    DecisionForm,
+    ExportForm,
+    FlagForm,
+    ImportForm,
+    JoinForm,
+    SearchForm,
+)
+from hotline.directory.importer import ImportFailed, run_import, upload_source
+from hotline.directory.models import (
+    Address,
+    ApplicationStatus,
+    Attribute,
+    JoinApplication,
+    ListingFlag,
+    ListingStatus,
+    Location,
+    Organization,
+    Phone,
+    Service,
+    ServiceAtLocation,
+)
+from hotline.directory.search import Hit, Results, search
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+# --- Access helpers (STYLE.md: one per model, never a bare get in a view) -----------------------
+
+
+def get_organization_for(user: Any, organization_id: UUID) -> Organization:
+    """Staff who search see every listing; the public sees listed ones only (user None)."""
+    organization = get_object_or_404(Organization, pk=organization_id)
+    if user is None and organization.listing_status != ListingStatus.LISTED:
+        raise Http404
+    return organization
+
+
+def get_service_for(user: Any, service_id: UUID) -> Service:
+    return get_object_or_404(Service.objects.select_related("organization"), pk=service_id)
+
+
+def get_application_for(user: Any, application_id: int) -> JoinApplication:
+    return get_object_or_404(JoinApplication, pk=application_id)
+
+
+def get_flag_for(user: Any, flag_id: int) -> ListingFlag:
+    return get_object_or_404(ListingFlag.objects.select_related("service"), pk=flag_id)
+
+
+# --- Search --------------------------------------------------------------------------------------
+
+
+def _attach_details(results: Results, staff: bool) -> None:
+    """Phones, and for staff the street address, of every hit: a fixed number of queries."""
+    hits: list[Hit] = [*results.local, *results.national]
+    if not hits:
+        return
+    service_ids = {hit.entry["service_id"] for hit in hits}
+    location_ids = {hit.entry["location_id"] for hit in hits if hit.entry["location_id"]}
+    org_ids = {hit.entry["organization_id"] for hit in hits}
+    phones: dict[Any, list[str]] = defaultdict(list)
+    for phone in Phone.objects.filter(
+        Q(service_id__in=service_ids)
+        | Q(location_id__in=location_ids)
+        | Q(organization_id__in=org_ids)
+    ).values("service_id", "location_id", "organization_id", "number", "extension"):
+        number = phone["number"] + (f" x{int(phone['extension'])}" if phone["extension"] else "")
+        for key in ("service_id", "location_id", "organization_id"):
+            if phone[key]:
+                phones[phone[key]].append(number)
+    addresses: dict[Any, str] = {}
+    if staff:
+        for address in Address.objects.filter(location_id__in=location_ids).values(
+            "location_id", "address_1", "address_2", "city", "state_province", "postal_code"
+        ):
+            addresses[address["location_id"]] = ", ".join(
+                part
+                for part in [
+                    address["address_1"],
+                    address["address_2"],
+                    address["city"],
+                    f"{address['state_province']} {address['postal_code']}".strip(),
+                ]
+                if part
+            )
+    for hit in hits:
+        entry = hit.entry
+        numbers = (
+            phones.get(entry["service_id"], [])
+            + phones.get(entry["location_id"], [])
+            + phones.get(entry["organization_id"], [])
+        )
+        hit.details = {
+            "phones": list(dict.fromkeys(numbers)),
+            "address": addresses.get(entry["location_id"], "") if staff else "",
+        }
+
+
+def _search_page(request: HttpRequest, template: str, public_only: bool) -> HttpResponse:
+    results = None
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        if form.is_valid():
+            results = search(form.query(public=public_only))
+            _attach_details(results, staff=not public_only)
+    else:
+        form = SearchForm()
+    context = {"form": form, "results": results, "flag_form": FlagForm()}
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_perm("directory.search")
+@never_cache
+def search_view(request: HttpRequest) -> HttpResponse:
+    """The caller's location arrives in the POST body only, never in the address."""
+    return _search_page(request, "directory/search.html", public_only=False)
+
+
+@public
+@never_cache
+def public_search(request: HttpRequest) -> HttpResponse:
+    return _search_page(request, "directory/public_search.html", public_only=True)
+
+
+# --- Listings ------------------------------------------------------------------------------------
+
+
+def _listing_context(organization: Organization, staff: bool) -> dict[str, Any]:
+    services = list(organization.services.order_by("name"))
+    service_ids = [service.pk for service in services]
+    locations = {
+        location.pk: location
+        for location in Location.objects.filter(
+            Q(organization=organization) | Q(service_at_locations__service_id__in=service_ids)
+        ).distinct()
+    }
+    if not staff:
+        locations = {pk: loc for pk, loc in locations.items() if not loc.confidential}
+    addresses: dict[Any, list[Address]] = defaultdict(list)
+    for address in Address.objects.filter(location_id__in=locations):
+        addresses[address.location_id].append(address)
+    codes: dict[Any, list[str]] = defaultdict(list)
+    for link_id, term_id in Attribute.objects.filter(
+        link_id__in=[organization.pk, *service_ids]
+    ).values_list("link_id", "taxonomy_term_id"):
+        term = profile.TERM_BY_ID.get(term_id)
+        if term is not None:
+            codes[link_id].append(str(term.label))
+    phones: dict[Any, list[Phone]] = defaultdict(list)
+    for phone in Phone.objects.filter(
+        Q(organization=organization) | Q(service_id__in=service_ids) | Q(location_id__in=locations)
+    ):
+        phones[phone.service_id or phone.location_id or phone.organization_id].append(phone)
+    sal_locations: dict[Any, list[Location]] = defaultdict(list)
+    hidden: dict[Any, bool] = {}
+    for service_id, location_id in ServiceAtLocation.objects.filter(
+        service_id__in=service_ids
+    ).values_list("service_id", "location_id"):
+        if location_id in locations:
+            sal_locations[service_id].append(locations[location_id])
+        else:
+            hidden[service_id] = True
+    rows = [
+        {
+            "service": service,
+            "terms": sorted(codes.get(service.pk, [])),
+            "phones": phones.get(service.pk, []),
+            "locations": [
+                {
+                    "location": loc,
+                    "addresses": addresses.get(loc.pk, []),
+                    "phones": phones.get(loc.pk, []),
+                }
+                for loc in sal_locations.get(service.pk, [])
+            ],
+            "location_withheld": hidden.get(service.pk, False),
+        }
+        for service in services
+        if staff or service.status == "active"
+    ]
+    return {
+        "organization": organization,
+        "kinds": sorted(codes.get(organization.pk, [])),
+        "services": rows,
+        "organization_phones": phones.get(organization.pk, []),
+    }
+
+
+@require_perm("directory.search")
+def listing(request: HttpRequest, organization_id: UUID) -> HttpResponse:
+    organization = get_organization_for(request.user, organization_id)
+    context = _listing_context(organization, staff=True)
+    context["flags"] = ListingFlag.objects.open().filter(organization=organization)
+    context["flag_form"] = FlagForm()
+    return render(request, "directory/listing.html", context)
+
+
+@public
+def public_listing(request: HttpRequest, organization_id: UUID) -> HttpResponse:
+    organization = get_organization_for(None, organization_id)
+    return render(request, "directory/public_listing.html", _listing_context(organization, False))
+
+
+@require_perm("directory.search")
+def flag(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    service = get_service_for(request.user, service_id)
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.flag_listing(
+            request.user, service, form.cleaned_data["reason"], form.cleaned_data["note"]
+        )
+        messages.success(request, _("Thank you: the curators will check this listing."))
+        return redirect("directory:listing", service.organization_id)
+    return render(request, "directory/flag.html", {"service": service, "form": form})
+
+
+# --- Curators ------------------------------------------------------------------------------------
+
+
+@require_perm("directory.curate")
+def queue(request: HttpRequest) -> HttpResponse:
+    due = Organization.objects.due_for_verification().order_by("last_verified_at", "name")
+    page = Paginator(due, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/queue.html",
+        {
+            "applications": JoinApplication.objects.filter(
+                status__in=[ApplicationStatus.PENDING, ApplicationStatus.CHANGES_REQUESTED]
+            ),
+            "flags": ListingFlag.objects.open().select_related(
+                "service", "organization", "created_by"
+            ),
+            "due": page,
+        },
+    )
+
+
+@require_perm("directory.curate")
+def application(request: HttpRequest, application_id: int) -> HttpResponse:
+    item = get_application_for(request.user, application_id)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if item.status in {ApplicationStatus.APPROVED, ApplicationStatus.DECLINED}:
+            messages.error(request, _("This application was already decided."))
+            return redirect("directory:queue")
+        decision, message = form.cleaned_data["decision"], form.cleaned_data["message"]
+        if decision == "approve":
+            organization = actions.approve(request.user, item)
+            messages.success(request, _("Approved and listed."))
+            return redirect("directory:listing", organization.pk)
+        if decision == "changes":
+            actions.request_changes(request.user, item, message)
+            messages.success(request, _("The applicant was asked for changes."))
+        else:
+            actions.decline(request.user, item, message)
+            messages.success(request, _("Declined."))
+        return redirect("directory:queue")
+    return render(
+        request,
+        "directory/application.html",
+        {"application": item, "form": form, "labels": _application_labels(item)},
+    )
+
+
+def _application_labels(item: JoinApplication) -> dict[str, str]:
+    def labels(group: str, values: list[str]) -> str:
+        return ", ".join(
+            str(profile.TERM_BY_CODE[f"{group}:{v}"].label)
+            for v in values
+            if f"{group}:{v}" in profile.TERM_BY_CODE
+        )
+
+    return {
+        "kind": labels("org_kind", [item.kind]),
+        "categories": labels("category", item.categories),
+        "populations": labels("population", item.populations),
+        "trafficking_types": labels("trafficking_type", item.trafficking_types),
+        "features": labels("feature", item.features),
+        "languages": ", ".join(str(profile.LANGUAGE_NAMES.get(c, c)) for c in item.languages),
+    }
+
+
+@require_POST
+@require_perm("directory.curate")
+def flag_resolve(request: HttpRequest, flag_id: int) -> HttpResponse:
+    item = get_flag_for(request.user, flag_id)
+    actions.resolve_flag(request.user, item)
+    messages.success(request, _("Flag resolved."))
+    return redirect("directory:queue")
+
+
+@require_POST
+@require_perm("directory.curate")
+def verify(request: HttpRequest, organization_id: UUID) -> HttpResponse:
+    organization = get_organization_for(request.user, organization_id)
+    actions.verify_organization(request.user, organization)
+    messages.success(request, _("Marked as verified today."))
+    return redirect("directory:listing", organization.pk)
+
+
+@require_POST
+@require_perm("directory.curate")
+def listing_status(request: HttpRequest, organization_id: UUID) -> HttpResponse:
+    organization = get_organization_for(request.user, organization_id)
+    status = request.POST.get("status", "")
+    if status not in ListingStatus.values:
+        return HttpResponse(status=400)
+    actions.set_listing_status(request.user, organization, ListingStatus(status))
+    messages.success(request, _("Listing updated."))
+    return redirect("directory:listing", organization.pk)
+
+
+@require_perm("directory.curate")
+def import_view(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    problems, result = None, None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            form.add_error("file", _("The file is larger than 200 MB: use the command line."))
+        else:
+            source = upload_source(upload.name, upload.read(), form.cleaned_data["kind"])
+            try:
+                result = run_import(source, actor=request.user)
+            except ImportFailed as failure:
+                problems = failure.problems
+    status = 400 if problems else 200
+    return render(
+        request,
+        "directory/import.html",
+        {"form": form, "problems": problems, "result": result},
+        status=status,
+    )
+
+
+@require_perm("directory.curate")
+def export_view(request: HttpRequest) -> HttpResponse:
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        scope = exporter.Scope(
+            include_confidential=form.cleaned_data["include_confidential"],
+            listed_only=not form.cleaned_data["include_withdrawn"],
+        )
+        fmt = form.cleaned_data["format"]
+        with transaction.atomic():
+            record(
+                "directory.export",
+                actor=request.user,
+                detail={"format": fmt, "confidential": scope.include_confidential},
+            )
+        if fmt == "csv":
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                exporter.write_datapackage(scope, archive)
+            response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+            response["Content-Disposition"] = 'attachment; filename="hsds-datapackage.zip"'
+        else:
+            data = exporter.tabular(scope) if fmt == "tabular-json" else exporter.full_json(scope)
+            response = HttpResponse(json.dumps(data), content_type="application/json")
+            response["Content-Disposition"] = 'attachment; filename="hsds.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "directory/export.html", {"form": form})
+
+
+# --- Joining -------------------------------------------------------------------------------------
+
+
+@public
+def join(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.submit_application(form.save(commit=False))
+        return render(request, "directory/join_thanks.html")
+    return render(request, "directory/join.html", {"form": form})
+
+
+@public
+def join_edit(request: HttpRequest, token: str) -> HttpResponse:
+    item = JoinApplication.objects.filter(
+        token=token, status=ApplicationStatus.CHANGES_REQUESTED
+    ).first()
+    if item is None:
+        raise Http404
+    form = JoinForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        actions.resubmit_application(form.save(commit=False))
+        return render(request, "directory/join_thanks.html")
+    return render(request, "directory/join.html", {"form": form, "application": item})

@@ -39,11 +39,12 @@ class SeedResult:
 
 def ensure_vocabulary() -> None:
     """The built-in audiences, topics and languages, in their order; existing rows are kept."""
-    for model, choices in [
+    vocabularies: list[tuple[Any, list[tuple[str, Any]]]] = [
         (Audience, AudienceCode.choices),
         (Topic, TopicCode.choices),
-        (Language, [(code, str(name)) for code, name in LANGUAGE_NAMES.items()]),
-    ]:
+        (Language, list(LANGUAGE_NAMES.items())),
+    ]
+    for model, choices in vocabularies:
         for position, (code, label) in enumerate(choices):
             with_english_name = {"name": str(label), "position": position * 10}
             model.objects.get_or_create(code=code, defaults=with_english_name)

@@ -7,4 +7,4 @@ class LibraryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from hotline.library import signals  # noqa: F401
+        import hotline.library.signals  # noqa: F401

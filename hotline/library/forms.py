@@ -1,8 +1,9 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hotline.lib.forms import https_by_default
 from hotline.library.models import (
     Audience,
     Language,
@@ -30,16 +31,15 @@ class LibraryFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
-        self.fields["audience"].choices = term_choices(Audience.objects.all(), _("All audiences"))
-        self.fields["type"].choices = [("", _("All types")), *ResourceType.choices]
-        self.fields["topic"].choices = term_choices(Topic.objects.in_use(), _("All topics"))
-        self.fields["publisher"].choices = [
+        fields = cast(dict[str, forms.ChoiceField], self.fields)
+        fields["audience"].choices = term_choices(Audience.objects.all(), _("All audiences"))
+        fields["type"].choices = [("", _("All types")), *ResourceType.choices]
+        fields["topic"].choices = term_choices(Topic.objects.in_use(), _("All topics"))
+        fields["publisher"].choices = [
             ("", _("All publishers")),
             *Publisher.objects.in_use().values_list("slug", "name"),
         ]
-        self.fields["language"].choices = term_choices(
-            Language.objects.in_use(), _("All languages")
-        )
+        fields["language"].choices = term_choices(Language.objects.in_use(), _("All languages"))
 
     def filter(self, resources: Any) -> Any:
         data = self.cleaned_data
@@ -57,9 +57,8 @@ class LibraryFilterForm(forms.Form):
 
 
 class ResourceForm(forms.ModelForm):
-    url = forms.URLField(label=_("link"), required=False, max_length=500, assume_scheme="https")
-
     class Meta:
+        formfield_callback = https_by_default
         model = Resource
         fields = [
             "title",

@@ -198,7 +198,7 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
 
     def for_listing(self) -> "ResourceQuerySet":
         """What a list of resources shows, in a fixed number of queries."""
-        return self.select_related("publisher").prefetch_related("audiences", "topics")
+        return self.select_related("publisher")
 
 
 class Resource(models.Model):
@@ -264,7 +264,7 @@ class Collection(models.Model):
         blank=True,
         related_name="collections",
     )
-    resources = models.ManyToManyField(
+    resources: "models.ManyToManyField[Resource, CollectionItem]" = models.ManyToManyField(
         Resource,
         verbose_name=_("resources"),
         through="CollectionItem",

@@ -227,7 +227,7 @@ class Document:
 
 def in_every_language(labels: Iterable[Any]) -> str:
     labels = list(labels)
-    names = []
+    names: list[str] = []
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             names.extend(str(label) for label in labels)

@@ -1,17 +1,12 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
+from hotline.library.forms import https_by_default
 from hotline.site.models import PublicSettings
 
 
 class PublicSettingsForm(forms.ModelForm):
-    quick_exit_url = forms.URLField(
-        label=_("quick-exit address"),
-        help_text=_("A neutral site the quick-exit button leaves for at once."),
-        assume_scheme="https",
-    )
-
     class Meta:
+        formfield_callback = https_by_default
         model = PublicSettings
         fields = [
             "emergency_number",

@@ -2,6 +2,7 @@
 banner and the quick-exit address. Policies are data: an administrator changes them."""
 
 import re
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -62,7 +63,7 @@ class PublicSettings(models.Model):
     def __str__(self) -> str:
         return str(_("Public site settings"))
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
 

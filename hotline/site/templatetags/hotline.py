@@ -39,7 +39,7 @@ def public_settings(context: template.Context) -> Any:
     if found is None:
         found = PublicSettings.current()
         if request is not None:
-            request._public_settings = found  # type: ignore[attr-defined]
+            request._public_settings = found
     return found
 
 

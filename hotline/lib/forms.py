@@ -1,0 +1,10 @@
+from typing import Any
+
+from django.db import models
+
+
+def https_by_default(field: Any, **kwargs: Any) -> Any:
+    """A ModelForm `formfield_callback`: links typed without a scheme are taken as https://."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)

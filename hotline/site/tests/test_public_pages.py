@@ -156,3 +156,37 @@ def test_safety_page_says_what_quick_exit_does_not_do() -> None:
 def test_public_pages_set_no_cookie(seeded: None) -> None:
     for url in PUBLIC_PAGES:
         assert not Client().get(url).cookies, url
+
+
+SPANISH_PAGES = {
+    "/es/": ["Salida rápida", "Obtenga ayuda ahora", "Víctimas", "Biblioteca"],
+    "/es/for/law-enforcement/": ["Recursos para: Fuerzas del orden", "Hoja informativa"],
+    "/es/library/?type=poster": ["Cartel", "Todos los públicos", "Palabras a buscar"],
+    "/es/library/r/medical-assessment-tool/": ["Herramienta de evaluación", "Atención médica"],
+    "/es/about/": ["Disponible las 24 horas del día", "Solicitudes de información general"],
+    "/es/safety/": ["No borra su historial de navegación"],
+}
+
+
+@pytest.mark.parametrize("url", SPANISH_PAGES)
+def test_public_pages_in_spanish(url: str, seeded: None) -> None:
+    page = html(url)
+    assert '<html lang="es">' in page
+    for text in SPANISH_PAGES[url]:
+        assert text in page, text
+    assert "envíe HELP o INFO por mensaje de texto al 233733" in page
+    english = url.removeprefix("/es")
+    assert f'href="{english.split("?")[0]}" hreflang="en"' in page
+
+
+def test_every_message_has_a_spanish_translation() -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    po = (Path(settings.LOCALE_PATHS[0]) / "es" / "LC_MESSAGES" / "django.po").read_text()
+    assert "#, fuzzy" not in po
+    entries = po.split("\n\n")[1:]
+    untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""') or 'msgstr[0] ""' in e]
+    assert not untranslated, untranslated[:3]
+    assert (Path(settings.LOCALE_PATHS[0]) / "es" / "LC_MESSAGES" / "django.mo").exists()

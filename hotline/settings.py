@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "hotline.site",
     "hotline.directory",
     "hotline.library",
+    "hotline.hours",
 ]
 
 MIDDLEWARE = [

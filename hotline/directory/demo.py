@@ -2,9 +2,12 @@
 fictional directory spread over every state and DC. Deterministic: the same arguments give the
 same rows and ids every time."""
 
+import csv
+import json
 import random
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from hotline.directory import geo, profile
@@ -204,7 +207,7 @@ def generate(
 ) -> Iterator[tuple[str, Row]]:
     """Taxonomy, national entries, then `organizations` fictional organizations offering
     `services` services at `locations` locations in all, spread over every state and DC."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
     for table, rows in profile.taxonomy_rows().items():
         for row in rows:
             yield table, row
@@ -232,13 +235,15 @@ def generate(
         home = rng.choice(rng.choices(groups, weights)[0])
         kind = rng.choice(kinds)
         org = ns_id("org", i)
-        name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {KIND_NAMES[kind]} of {home.city} (fictional)"
+        words = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {KIND_NAMES[kind]}"
+        name = f"{words} of {home.city} (fictional)"
         yield (
             "organization",
             {
                 "id": org,
                 "name": name,
-                "description": f"A fictional {profile.TERM_BY_CODE['org_kind:' + kind].label} for demonstrations.",
+                "description": f"A fictional {profile.TERM_BY_CODE['org_kind:' + kind].label} "
+                "for demonstrations.",
                 "email": f"contact{i}@example.org",
                 "website": f"https://org{i}.example.org",
             },
@@ -358,3 +363,26 @@ def tables(rows: Iterator[tuple[str, Row]]) -> dict[str, list[Row]]:
     for table, row in rows:
         out.setdefault(table, []).append(row)
     return out
+
+
+def write_csv_package(directory: Path, rows: Iterator[tuple[str, Row]]) -> dict[str, int]:
+    """Stream rows into an HSDS CSV datapackage (datapackage.json and one CSV per table)."""
+    from hotline.directory.exporter import datapackage
+    from hotline.directory.hsds import TABLE, TABLES
+
+    directory.mkdir(parents=True, exist_ok=True)
+    handles = {t.name: open(directory / t.file, "w", newline="", encoding="utf-8") for t in TABLES}  # noqa: SIM115
+    writers = {}
+    for table in TABLES:
+        writers[table.name] = csv.DictWriter(handles[table.name], fieldnames=table.field_names)
+        writers[table.name].writeheader()
+    counts: dict[str, int] = {}
+    try:
+        for table_name, row in rows:
+            writers[TABLE[table_name].name].writerow(row)
+            counts[table_name] = counts.get(table_name, 0) + 1
+    finally:
+        for handle in handles.values():
+            handle.close()
+    (directory / "datapackage.json").write_text(json.dumps(datapackage(), indent=1))
+    return counts

@@ -79,7 +79,7 @@ def rows(
     taxonomies_used: set[UUID] = set()
     deferred: list[tuple[Table, Row]] = []
     for table in TABLES:
-        queryset = table.model.objects.order_by("pk")
+        queryset = table.model._default_manager.order_by("pk")
         if chosen is not None and table.name not in {"taxonomy"}:
             restriction = _restricted(table, chosen)
             if restriction is not None:

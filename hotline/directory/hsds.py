@@ -118,7 +118,7 @@ SPEC = [
 MODEL_TABLE = {model: name for name, model, _ in SPEC}
 
 
-def _kind(field: models.Field) -> str:  # type: ignore[type-arg]
+def _kind(field: models.Field) -> str:  # type: ignore[type-arg,unused-ignore]
     if isinstance(field, models.ForeignKey | models.UUIDField):
         return "uuid"
     if isinstance(field, models.IntegerField | models.FloatField):

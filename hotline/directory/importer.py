@@ -17,10 +17,11 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from hotline.audit.actions import record
@@ -274,7 +275,7 @@ def directory_source(directory: Path) -> Source:
     files, warnings = _package_files(names, lambda name: (directory / name).read_bytes())
 
     def opener(member: str) -> Callable[[], io.TextIOBase]:
-        return lambda: open(directory / member, encoding="utf-8-sig", newline="")  # type: ignore[return-value]
+        return lambda: open(directory / member, encoding="utf-8-sig", newline="")
 
     return _csv_source(files, opener, warnings)
 
@@ -284,7 +285,7 @@ def zip_source(archive: zipfile.ZipFile) -> Source:
     files, warnings = _package_files(names, archive.read)
 
     def opener(member: str) -> Callable[[], io.TextIOBase]:
-        return lambda: io.TextIOWrapper(archive.open(member), encoding="utf-8-sig", newline="")  # type: ignore[return-value]
+        return lambda: io.TextIOWrapper(archive.open(member), encoding="utf-8-sig", newline="")
 
     return _csv_source(files, opener, warnings)
 
@@ -296,9 +297,7 @@ def _csv_source(
     counts = {}
     for table, member in files.items():
         open_text = opener(member)
-        readers[table] = lambda member=member, open_text=open_text: _csv_rows(  # type: ignore[misc]
-            Path(member).name, open_text
-        )
+        readers[table] = partial(_csv_rows, Path(member).name, open_text)
         counts[table] = _count_lines(open_text)
     problems = [] if files else [Problem("", "", "", "no HSDS CSV files or datapackage.json found")]
     return Source(readers, True, counts, problems, warnings)
@@ -415,7 +414,10 @@ def validate(source: Source, progress: Progress | None = None) -> Report:
             for start in range(0, len(values), CHUNK):
                 chunk = [_uuid(value) for value in values[start : start + CHUNK]]
                 found |= {
-                    pk.int for pk in model.objects.filter(pk__in=chunk).values_list("pk", flat=True)
+                    pk.int
+                    for pk in model._default_manager.filter(pk__in=chunk).values_list(
+                        "pk", flat=True
+                    )
                 }
             for value in values:
                 if value not in found:
@@ -518,6 +520,59 @@ INDEXED = {"organization", "service", "location", "service_at_location"}
 TOUCH = {"service_id", "location_id", "organization_id", "service_at_location_id"}
 
 
+def _converters(model: type[models.Model]) -> list[tuple[str, str, Any, Callable[[Any], Any]]]:
+    """(column, default, to-database) for every concrete field: what `bulk_create` would do per
+    value, decided once per field, for an insert path several times faster."""
+    ops, features = connection.ops, connection.features
+    out: list[tuple[str, str, Any, Callable[[Any], Any]]] = []
+    for column in model._meta.concrete_fields:
+        if isinstance(column, models.AutoField | models.BigAutoField):
+            continue  # the database numbers the row
+        convert: Callable[[Any], Any] = _same
+        target = column.target_field if isinstance(column, models.ForeignKey) else column
+        if isinstance(target, models.UUIDField) and not features.has_native_uuid_field:
+            convert = _hex
+        elif isinstance(column, models.DateTimeField):
+            convert = ops.adapt_datetimefield_value
+        elif isinstance(column, models.DateField):
+            convert = ops.adapt_datefield_value
+        elif isinstance(column, models.TimeField):
+            convert = ops.adapt_timefield_value
+        elif isinstance(column, models.JSONField):
+            convert = partial(column.get_db_prep_save, connection=connection)
+        out.append((column.attname, column.column, column.get_default(), convert))
+    return out
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _hex(value: Any) -> Any:
+    return None if value is None else value.hex
+
+
+def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Insert new rows (model attribute -> value) in one `executemany`."""
+    fields = _converters(model)
+    quote = connection.ops.quote_name
+    # Table and column names come from the model, never from the input.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(column) for _, column, _, _ in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    values = [
+        tuple(
+            convert(row[attname]) if attname in row else convert(default)
+            for attname, _, default, convert in fields
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
 def _write_batch(table: Table, rows: list[dict[str, Any]], result: Result, who: str) -> None:
     from hotline.directory.models import Metadata
 
@@ -525,7 +580,9 @@ def _write_batch(table: Table, rows: list[dict[str, Any]], result: Result, who: 
     attnames = [spec.attname for spec in table.fields]
     existing = {
         values["id"]: values
-        for values in model.objects.filter(pk__in=[row["id"] for row in rows]).values(*attnames)
+        for values in model._default_manager.filter(pk__in=[row["id"] for row in rows]).values(
+            *attnames
+        )
     }
     new, changed, log = [], [], []
     changed_fields: set[str] = set()
@@ -534,7 +591,7 @@ def _write_batch(table: Table, rows: list[dict[str, Any]], result: Result, who: 
         kwargs = hsds.model_kwargs(table, row)
         old = existing.get(row["id"])
         if old is None:
-            new.append(model(**kwargs))
+            new.append(kwargs)
         else:
             diff = [
                 spec
@@ -570,10 +627,10 @@ def _write_batch(table: Table, rows: list[dict[str, Any]], result: Result, who: 
         if table.name == "attribute" and row.get("link_entity") in INDEXED:
             touched[str(row["link_entity"])].add(row.get("link_id"))
     if new:
-        model.objects.bulk_create(new, batch_size=500)
+        insert_rows(model, new)
         result.created[table.name] += len(new)
     if changed:
-        model.objects.bulk_update(changed, sorted(changed_fields), batch_size=500)
+        model._default_manager.bulk_update(changed, sorted(changed_fields), batch_size=500)
         result.updated[table.name] += len(changed)
     if log:
         Metadata.objects.bulk_create(log, batch_size=500)

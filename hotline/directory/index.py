@@ -131,7 +131,7 @@ def _build(service_ids: list[UUID], delete: bool) -> None:
             "id", "name", "alternate_name", "listing_status", "last_verified_at"
         )
     }
-    sals = list(
+    sals = _as_dicts(
         ServiceAtLocation.objects.filter(service_id__in=service_ids).values(
             "id", "service_id", "location_id"
         )
@@ -144,8 +144,10 @@ def _build(service_ids: list[UUID], delete: bool) -> None:
         )
     }
     addresses: dict[UUID, dict[str, Any]] = {}
-    for address in Address.objects.filter(location_id__in=location_ids).values(
-        "location_id", "city", "state_province", "postal_code", "address_type"
+    for address in _as_dicts(
+        Address.objects.filter(location_id__in=location_ids).values(
+            "location_id", "city", "state_province", "postal_code", "address_type"
+        )
     ):
         if address["location_id"] not in addresses or address["address_type"] == "physical":
             addresses[address["location_id"]] = address
@@ -157,8 +159,10 @@ def _build(service_ids: list[UUID], delete: bool) -> None:
         if code:
             languages[service_id].add(code.lower())
     schedules: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
-    for row in Schedule.objects.filter(service_id__in=service_ids).values(
-        "service_id", "byday", "opens_at", "closes_at"
+    for row in _as_dicts(
+        Schedule.objects.filter(service_id__in=service_ids).values(
+            "service_id", "byday", "opens_at", "closes_at"
+        )
     ):
         schedules[row["service_id"]].append(row)
     national_services = {
@@ -184,7 +188,7 @@ def _build(service_ids: list[UUID], delete: bool) -> None:
     if confidential_locations:
         Location.objects.filter(id__in=confidential_locations).update(confidential=True)
 
-    entries = []
+    entries: list[dict[str, Any]] = []
     for service in services:
         org = organizations[service["organization_id"]]
         hours = _hours(schedules.get(service["id"], []))
@@ -232,13 +236,13 @@ def _build(service_ids: list[UUID], delete: bool) -> None:
             placed.append((sal, location, address, lat, lon))
         if service["id"] in national_services or not placed:
             entries.append(
-                SearchEntry(
+                {
                     **common,
-                    national=True,
-                    codes=_codes_text(service_codes),
-                    public=listed,
-                    time_zone="America/New_York",
-                )
+                    "national": True,
+                    "codes": _codes_text(service_codes),
+                    "public": listed,
+                    "time_zone": "America/New_York",
+                }
             )
             continue
         for sal, location, address, lat, lon in placed:
@@ -247,24 +251,30 @@ def _build(service_ids: list[UUID], delete: bool) -> None:
             state = (address.get("state_province") or "")[:64]
             postal_code = (address.get("postal_code") or "")[:32]
             entries.append(
-                SearchEntry(
+                {
                     **common,
-                    location_id=location["id"],
-                    service_at_location_id=sal["id"],
-                    latitude=lat,
-                    longitude=lon,
-                    city=(address.get("city") or "")[:255],
-                    state=state,
-                    postal_code=postal_code,
-                    time_zone=geo.time_zone_for(postal_code, state),
-                    codes=_codes_text(location_codes),
-                    confidential=confidential,
-                    public=listed and not confidential,
-                )
+                    "location_id": location["id"],
+                    "service_at_location_id": sal["id"],
+                    "latitude": lat,
+                    "longitude": lon,
+                    "city": (address.get("city") or "")[:255],
+                    "state": state,
+                    "postal_code": postal_code,
+                    "time_zone": geo.time_zone_for(postal_code, state),
+                    "codes": _codes_text(location_codes),
+                    "confidential": confidential,
+                    "public": listed and not confidential,
+                }
             )
     if delete:
         SearchEntry.objects.filter(service_id__in=service_ids).delete()
-    SearchEntry.objects.bulk_create(entries, batch_size=1000)
+    from hotline.directory.importer import insert_rows
+
+    insert_rows(SearchEntry, entries)
+
+
+def _as_dicts(rows: Any) -> list[dict[str, Any]]:
+    return list(rows)
 
 
 def _codes_text(codes: set[str]) -> str:

@@ -8,6 +8,7 @@ index) are ours and never appear in exports. What HSDS cannot say about anti-tra
 organization) is said with attributes under our own taxonomy (`profile.py`).
 """
 
+import datetime
 import uuid
 from typing import Any
 
@@ -58,7 +59,7 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
         return self.filter(listing_status=ListingStatus.LISTED)
 
     def due_for_verification(self, now: Any = None) -> "OrganizationQuerySet":
-        cutoff = (now or timezone.now()) - timezone.timedelta(days=365)
+        cutoff = (now or timezone.now()) - datetime.timedelta(days=365)
         return self.listed().filter(
             Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff)
         )

@@ -138,7 +138,7 @@ LANGUAGE_ENGLISH_NAMES = {
 
 def taxonomy_rows() -> dict[str, list[dict[str, object]]]:
     """Our taxonomy as HSDS rows, ready for the importer."""
-    taxonomy = {
+    taxonomy: dict[str, object] = {
         "id": str(TAXONOMY_ID),
         "name": TAXONOMY_NAME,
         "description": "Anti-trafficking facts HSDS has no field for: trafficking types, "

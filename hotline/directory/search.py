@@ -78,11 +78,10 @@ class Query:
         return names
 
     def without(self, name: str) -> "Query":
-        if name in GROUPS:
-            return replace(self, **{name: ()})
+        changes: dict[str, Any] = {name: () if name in GROUPS else False}
         if name == "keyword":
-            return replace(self, keyword="")
-        return replace(self, **{name: False})
+            changes = {"keyword": ""}
+        return replace(self, **changes)
 
 
 @dataclass

@@ -29,7 +29,7 @@ def load(tables=None):
 
 
 def counts() -> dict[str, int]:
-    return {table.name: table.model.objects.count() for table in hsds.TABLES}
+    return {table.name: table.model._default_manager.count() for table in hsds.TABLES}
 
 
 def export_zip(scope: Scope = EVERYTHING) -> bytes:
@@ -41,7 +41,7 @@ def export_zip(scope: Scope = EVERYTHING) -> bytes:
 
 def wipe() -> None:
     for table in reversed(hsds.TABLES):
-        table.model.objects.all().delete()
+        table.model._default_manager.all().delete()
 
 
 def normalized(tabular: dict) -> dict:

@@ -35,7 +35,7 @@ def test_minors_in_spanish_near_a_zip_nearest_first_saying_why(directory) -> Non
     results = search(near(populations=("minors",), languages=("es",)))
     services = [hit.service_id for hit in results.local]
     assert set(services) == {U("svc-b"), U("svc-b2")}  # not the adults-only legal clinic
-    distances = [hit.distance for hit in results.local]
+    distances = [hit.distance or 0.0 for hit in results.local]
     assert distances == sorted(distances) and distances[0] < 10
     for hit in results.local:
         assert any("miles from Chicago, IL 60601" in reason for reason in hit.reasons)
@@ -55,6 +55,7 @@ def test_staff_search_includes_confidential_shelters_public_search_does_not(dire
 def test_radius_is_exact_not_the_bounding_box(directory) -> None:
     place = geo.zip_place("60601")
     entry = SearchEntry.objects.get(service_id=U("svc-b2"))
+    assert place is not None and entry.latitude is not None and entry.longitude is not None
     distance = geo.miles_between(place.latitude, place.longitude, entry.latitude, entry.longitude)
     assert [
         h.service_id

@@ -9,6 +9,7 @@ ninja's would load scripts from a CDN, and no page of this site may make a third
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
+from hotline.contacts.api import router as contacts_router
 from hotline.directory.api import router as hsds_router
 
 
@@ -24,9 +25,13 @@ class HotlineAPI(NinjaAPI):
 api = HotlineAPI(
     title="Hotline API",
     version="1",
-    description="Read-only Open Referral HSDS 3.0 directory data (/api/hsds/).",
+    description=(
+        "Read-only Open Referral HSDS 3.0 directory data (/api/hsds/); contact intake with "
+        "bearer tokens (/api/contacts/)."
+    ),
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url=None,
 )
 api.add_router("/hsds/", hsds_router, tags=["HSDS 3.0 directory"])
+api.add_router("/contacts/", contacts_router)

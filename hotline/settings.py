@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "hotline.directory",
     "hotline.library",
     "hotline.hours",
+    "hotline.contacts",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
         path("accounts/", include("hotline.accounts.urls")),
         path("library/", include("hotline.library.urls")),
         path("directory/", include("hotline.directory.urls")),
+        path("", include("hotline.contacts.urls")),
         prefix_default_language=False,
     ),
 ]

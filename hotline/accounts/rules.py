@@ -61,3 +61,43 @@ is_directory_searcher = has_role(
 is_directory_curator = has_role(Role.CURATOR, Role.ADMINISTRATOR)
 rules.add_perm("directory.search", is_directory_searcher)
 rules.add_perm("directory.curate", is_directory_curator)
+
+# Contacts: specialists, supervisors and program staff work the queue and may open any contact;
+# nobody else sees one (curators, administrators, liaisons: none). A claimed contact is changed
+# by its assignee; a supervisor may change or reassign any open one and reopen a closed one.
+is_contact_worker = has_role(Role.SPECIALIST, Role.SUPERVISOR, Role.PROGRAM_STAFF)
+is_supervisor = has_role(Role.SUPERVISOR)
+
+
+@rules.predicate
+def contact_is_open(user: Any, contact: Any) -> bool:
+    return contact is not None and contact.status != "closed"
+
+
+@rules.predicate
+def contact_is_unassigned(user: Any, contact: Any) -> bool:
+    return contact is not None and contact.assigned_to_id is None
+
+
+@rules.predicate
+def contact_is_theirs(user: Any, contact: Any) -> bool:
+    return contact is not None and contact.assigned_to_id == user.pk
+
+
+rules.add_perm("contacts.work", is_contact_worker)
+rules.add_perm("contacts.supervise", is_supervisor)
+rules.add_perm("contacts.view_contact", is_contact_worker)
+rules.add_perm(
+    "contacts.claim_contact",
+    (is_contact_worker & contact_is_open & contact_is_unassigned) | (is_supervisor & contact_is_open),
+)
+rules.add_perm(
+    "contacts.change_contact",
+    (is_contact_worker & contact_is_open & (contact_is_unassigned | contact_is_theirs))
+    | is_supervisor,
+)
+
+# Service hours and SLA policies are data that administrators keep in Django admin.
+for model in ["calendar", "openinghours", "holiday", "slapolicy"]:
+    for verb in ["view", "add", "change", "delete"]:
+        rules.add_perm(f"hours.{verb}_{model}", is_administrator)

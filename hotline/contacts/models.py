@@ -1,0 +1,422 @@
+"""Contacts ("signals"): every call, text, email, chat, web form or API submission, with its
+triage, safe-contact plan, referrals, shared resources and service-level deadlines."""
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    SMS = "sms", _("Text message")
+    EMAIL = "email", _("Email")
+    WEBCHAT = "webchat", _("Web chat")
+    WEBFORM = "webform", _("Web form")
+    API = "api", _("API")
+    OTHER = "other", _("Other")
+
+
+class RequestType(models.TextChoices):
+    CRISIS = "crisis", _("Crisis")
+    TIP = "tip", _("Tip")
+    TTA = "tta", _("Training & technical assistance")
+    REFERRAL = "referral", _("Referral")
+    GENERAL_INFO = "general_info", _("General information")
+    HIGH_RISK = "high_risk", _("High risk / related issue")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    NON_URGENT = "non_urgent", _("Non-urgent")
+
+
+class CallerType(models.TextChoices):
+    COMMUNITY_MEMBER = "community_member", _("Community member")
+    SURVIVOR = "survivor", _("Victim/survivor of trafficking")
+    CRIME_VICTIM = "crime_victim", _("Victim of another crime")
+    LABOR_EXPLOITATION = "labor_exploitation", _("Victim of labor exploitation")
+    FAMILY = "family", _("Family member of victim")
+    FRIEND = "friend", _("Friend of victim")
+    NGO = "ngo", _("NGO/service provider")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    GOVERNMENT = "government", _("Government official")
+    FOREIGN_GOVERNMENT = "foreign_government", _("Foreign government official")
+    MEDICAL = "medical", _("Medical professional")
+    MENTAL_HEALTH = "mental_health", _("Mental health professional")
+    LEGAL = "legal", _("Legal professional")
+    EDUCATOR = "educator", _("Educator")
+    STUDENT = "student", _("Student/researcher")
+    FAITH_BASED = "faith_based", _("Faith-based")
+    BUSINESS = "business", _("Business")
+    TRUCKER = "trucker", _("Trucker / truck-stop employee")
+    AIRLINE = "airline", _("Airline/airport staff")
+    MEDIA = "media", _("Press/media")
+    POLICYMAKER = "policymaker", _("Policymaker")
+    OPERATOR_211 = "operator_211", _("211/311 operator")
+    TRAFFICKER_ACQUAINTANCE = "trafficker_acquaintance", _("Acquaintance of trafficker")
+    BUYER = "buyer", _("Buyer of commercial sex")
+    POTENTIAL_TRAFFICKER = "potential_trafficker", _("Potential trafficker")
+    OTHER = "other", _("Other")
+    NOT_SPECIFIED = "not_specified", _("Not specified")
+
+
+class HeardFrom(models.TextChoices):
+    INTERNET_SEARCH = "internet_search", _("Internet search")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    POSTED_SIGN = "posted_sign", _("Posted sign")
+    PAMPHLET = "pamphlet", _("Know-your-rights pamphlet")
+    ORGANIZATION = "organization", _("Referral by an organization")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    NEWS_MEDIA = "news_media", _("News media")
+    WORD_OF_MOUTH = "word_of_mouth", _("Word of mouth")
+    TRAINING = "training", _("Training")
+    EARLIER_CONTACT = "earlier_contact", _("Earlier contact")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_FOLLOW_UP = "awaiting_follow_up", _("Awaiting follow-up")
+    MESSAGE_TAKEN = "message_taken", _("Message taken")
+    CLOSED = "closed", _("Closed")
+
+
+class Outcome(models.TextChoices):
+    """Proposed: no authoritative list was found."""
+
+    INFORMATION = "information", _("Information provided")
+    REFERRALS = "referrals", _("Referrals provided")
+    RESOURCES = "resources", _("Resources sent")
+    TIP_RECORDED = "tip_recorded", _("Tip recorded")
+    EMERGENCY_SERVICES = "emergency_services", _("Connected to emergency services")
+    MESSAGE_TAKEN = "message_taken", _("Message taken")
+    DISCONNECTED = "disconnected", _("Caller disconnected")
+    NOT_SUBSTANTIVE = "not_substantive", _("Hang-up, wrong number or prank")
+    OTHER = "other", _("Other")
+
+
+OPEN_STATUSES = [s for s in Status if s != Status.CLOSED]
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def open(self) -> "ContactQuerySet":
+        return self.exclude(status=Status.CLOSED)
+
+    def urgent(self) -> "ContactQuerySet":
+        return self.filter(urgency=Urgency.URGENT)
+
+    def unassigned(self) -> "ContactQuerySet":
+        return self.filter(assigned_to__isnull=True)
+
+    def queue_order(self) -> "ContactQuerySet":
+        """Urgent first, then oldest."""
+        return self.alias(
+            urgent_first=models.Case(models.When(urgency=Urgency.URGENT, then=0), default=1)
+        ).order_by("urgent_first", "received_at", "pk")
+
+    def breached(self, now: Any = None) -> "ContactQuerySet":
+        now = now or timezone.now()
+        return (
+            self.open()
+            .filter(
+                Q(resolution_due__lt=now)
+                | Q(first_response_due__lt=now, first_response_at__isnull=True)
+            )
+            .filter(sla_paused_since__isnull=True)
+        )
+
+    def visible_to(self, user: Any) -> "ContactQuerySet":
+        # A liaison, curator or administrator sees no contact (rules.py: contacts.work).
+        if user is None or not user.has_perm("contacts.work"):
+            return self.none()
+        return self
+
+
+class Contact(models.Model):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    caller_type = models.CharField(
+        _("caller type"),
+        max_length=30,
+        choices=CallerType.choices,
+        default=CallerType.NOT_SPECIFIED,
+    )
+    request_types = models.JSONField(_("request types"), default=list, blank=True)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NON_URGENT
+    )
+    substantive = models.BooleanField(_("substantive"), default=True)
+    language = models.CharField(_("language"), max_length=10, blank=True, default="en")
+    interpreter_used = models.BooleanField(_("interpreter used"), default=False)
+    state = models.CharField(_("state"), max_length=2, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
+    heard_from = models.CharField(
+        _("heard of the hotline from"),
+        max_length=20,
+        choices=HeardFrom.choices,
+        default=HeardFrom.UNKNOWN,
+    )
+    # How the hotline may reach the caller (all optional) and the safe-contact plan.
+    caller_name = models.CharField(_("name given"), max_length=100, blank=True)
+    caller_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    caller_email = models.EmailField(_("email"), blank=True)
+    safe_to_call = models.BooleanField(_("safe to call"), null=True, blank=True)
+    safe_to_text = models.BooleanField(_("safe to text"), null=True, blank=True)
+    voicemail_ok = models.BooleanField(_("voicemail OK"), null=True, blank=True)
+    safe_times = models.CharField(_("safe times"), max_length=200, blank=True)
+    code_word = models.CharField(_("code word"), max_length=100, blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_contacts",
+    )
+    # The cases app links contacts to situations; until it exists the field stays empty.
+    case_id = models.BigIntegerField(_("case"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A hash of the public form's one-time token: a double submit finds the first contact.
+    form_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Service level: the policy that applies and its deadlines, in business time.
+    sla_policy = models.ForeignKey(
+        "hours.SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    sla_paused_since = models.DateTimeField(null=True, blank=True)
+    sla_paused_minutes = models.PositiveIntegerField(default=0)
+    breached_at = models.DateTimeField(_("deadline missed"), null=True, blank=True)
+    crisis_alerted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["status", "urgency", "received_at"], name="contact_queue"),
+            models.Index(fields=["resolution_due"], name="contact_resolution_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_crisis(self) -> bool:
+        return RequestType.CRISIS in self.request_types
+
+    def request_type_labels(self) -> list[str]:
+        labels = dict(RequestType.choices)
+        return [str(labels.get(code, code)) for code in self.request_types]
+
+    def sla_state(self, now: Any = None) -> str:
+        """ "breached", "at_risk" or "" for the nearest open deadline."""
+        if self.status == Status.CLOSED or self.sla_paused_since:
+            return ""
+        now = now or timezone.now()
+        dues = [self.resolution_due]
+        if self.first_response_at is None:
+            dues.append(self.first_response_due)
+        dues_known = [due for due in dues if due is not None]
+        if not dues_known:
+            return ""
+        nearest = min(dues_known)
+        if nearest < now:
+            return "breached"
+        warning = self.sla_policy.warning_minutes if self.sla_policy else 60
+        if (nearest - now).total_seconds() < warning * 60:
+            return "at_risk"
+        return ""
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given out in a year."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Referral(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="referrals")
+    service = models.ForeignKey(
+        "directory.Service", on_delete=models.PROTECT, related_name="contact_referrals"
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    referred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["referred_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "service"], name="one_referral_per_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.service_id}"
+
+
+class SharedResource(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="shared_resources")
+    resource = models.ForeignKey(
+        "library.Resource", on_delete=models.PROTECT, related_name="contact_shares"
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    shared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["shared_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "resource"], name="one_share_per_resource")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.resource_id}"
+
+
+class NotificationKind(models.TextChoices):
+    CRISIS = "crisis", _("Crisis contact waiting")
+    BREACH = "breach", _("Deadline missed")
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app alert to one staff member; it names a contact by reference only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.contact_id}"
+
+
+class Duty(models.Model):
+    """Which supervisors are on duty: crisis alerts go to them (to every supervisor when none
+    is)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty"
+    )
+    on_duty = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.on_duty}"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Scope(models.TextChoices):
+    CREATE = "contacts:create", _("Create contacts")
+    READ = "contacts:read", _("Read contacts")
+    UPDATE = "contacts:update", _("Update contact status")
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token of one staff account or integration account. Only its hash is stored; it
+    can do what its scopes allow and its account's role permits, never more."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyState(models.TextChoices):
+    IN_FLIGHT = "in_flight", _("In flight")
+    DONE = "done", _("Done")
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a POST with an `Idempotency-Key`, per token."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=IdempotencyState.choices)
+    # Who holds an in-flight key, and until when: a request whose process died lets go of it.
+    lease = models.CharField(max_length=32)
+    locked_until = models.DateTimeField()
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="one_response_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id}:{self.key}"

@@ -1,0 +1,319 @@
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from hotline.accounts.access import public, require_perm
+from hotline.audit.actions import record
+from hotline.contacts import actions
+from hotline.contacts.forms import HelpForm, IntakeForm, LibrarySearchForm, PublicForm, TipForm
+from hotline.contacts.models import Contact, Notification, Status, Urgency
+from hotline.contacts.ratelimit import MemoryRateLimiter
+from hotline.directory.forms import SearchForm
+from hotline.directory.models import Service
+from hotline.directory.search import search as search_directory
+from hotline.lib.throttle import client_address
+from hotline.library.models import Resource
+from hotline.library.search import search as search_library
+
+QUEUE_LIMIT = 200
+public_form_limiter = MemoryRateLimiter(
+    getattr(settings, "PUBLIC_FORM_LIMIT", 5), getattr(settings, "PUBLIC_FORM_SECONDS", 600)
+)
+
+
+def get_contact_for(user: Any, contact_id: int, perm: str = "contacts.view_contact") -> Contact:
+    """The contact if `user` may see it (404 otherwise) and holds `perm` on it (403)."""
+    contact = (
+        Contact.objects.visible_to(user)
+        .select_related("assigned_to", "sla_policy")
+        .filter(pk=contact_id)
+        .first()
+    )
+    if contact is None or not user.has_perm("contacts.view_contact", contact):
+        raise Http404
+    if not user.has_perm(perm, contact):
+        raise PermissionDenied
+    return contact
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Public forms -------------------------------------------------------------------------------
+
+
+def _public_form(request: HttpRequest, form_class: type[PublicForm], template: str) -> HttpResponse:
+    if request.method != "POST":
+        return _no_store(render(request, template, {"form": form_class()}))
+    form = form_class(request.POST)
+    if form.is_spam():
+        # Bots get the look of success and nothing is stored.
+        return _no_store(render(request, "contacts/received.html", {"contact": None}))
+    if form.is_valid():
+        existing = Contact.objects.filter(form_token_hash=form.token_hash()).first()
+        if existing is None:
+            if not public_form_limiter.allow(client_address(request)):
+                response = render(request, "contacts/slow_down.html", status=429)
+                response["Retry-After"] = str(public_form_limiter.seconds)
+                return _no_store(response)
+            try:
+                existing = actions.receive(form.contact())
+            except IntegrityError:  # the same form sent twice at once: the first one won
+                existing = Contact.objects.get(form_token_hash=form.token_hash())
+        return _no_store(render(request, "contacts/received.html", {"contact": existing}))
+    return _no_store(render(request, template, {"form": form}, status=400))
+
+
+@public
+@never_cache
+def tip(request: HttpRequest) -> HttpResponse:
+    return _public_form(request, TipForm, "contacts/tip.html")
+
+
+@public
+@never_cache
+def help_request(request: HttpRequest) -> HttpResponse:
+    return _public_form(request, HelpForm, "contacts/help.html")
+
+
+# --- Console: queue, intake, a contact -----------------------------------------------------------
+
+
+def _queue(user: Any) -> list[Contact]:
+    return list(
+        Contact.objects.visible_to(user)
+        .open()
+        .queue_order()
+        .select_related("assigned_to", "sla_policy")
+        .only(
+            "reference",
+            "channel",
+            "urgency",
+            "request_types",
+            "status",
+            "received_at",
+            "first_response_due",
+            "first_response_at",
+            "resolution_due",
+            "sla_paused_since",
+            "assigned_to__username",
+            "sla_policy__warning_minutes",
+        )[:QUEUE_LIMIT]
+    )
+
+
+@require_perm("contacts.work")
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    contacts = _queue(request.user)
+    record("contact.list", actor=request.user, detail={"page": "queue", "count": len(contacts)})
+    return _no_store(
+        render(request, "contacts/queue.html", {"contacts": contacts, "now": timezone.now()})
+    )
+
+
+@require_perm("contacts.work")
+@require_safe
+def queue_rows(request: HttpRequest) -> HttpResponse:
+    """The queue's rows alone, for the page's own refresh script."""
+    return _no_store(
+        render(
+            request,
+            "contacts/_queue_rows.html",
+            {"contacts": _queue(request.user), "now": timezone.now()},
+        )
+    )
+
+
+@require_perm("contacts.work")
+@never_cache
+def intake(request: HttpRequest) -> HttpResponse:
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        contact = form.save(commit=False)
+        if contact.status == Status.NEW:
+            contact.assigned_to = request.user
+            contact.status = Status.IN_PROGRESS
+            contact.first_response_at = timezone.now()
+        actions.receive(contact, actor=request.user)
+        messages.success(request, _("Contact %s recorded.") % contact.reference)
+        return redirect("contacts:detail", contact_id=contact.pk)
+    return render(request, "contacts/intake.html", {"form": form})
+
+
+def _detail(request: HttpRequest, contact: Contact, **extra: Any) -> HttpResponse:
+    actions.record_view(contact, request.user)
+    place = {"postal_code": contact.postal_code, "city": contact.city, "state": contact.state}
+    context = {
+        "contact": contact,
+        "referrals": contact.referrals.select_related("service__organization"),
+        "shared": contact.shared_resources.select_related("resource"),
+        "directory_form": extra.pop("directory_form", None) or SearchForm(initial=place),
+        "library_form": extra.pop("library_form", None) or LibrarySearchForm(),
+        "can_change": request.user.has_perm("contacts.change_contact", contact),
+        "can_claim": request.user.has_perm("contacts.claim_contact", contact)
+        and contact.assigned_to_id != request.user.pk,
+        "sla_state": contact.sla_state(),
+        **extra,
+    }
+    return _no_store(render(request, "contacts/detail.html", context))
+
+
+@require_perm("contacts.work")
+@require_safe
+def detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+    return _detail(request, get_contact_for(request.user, contact_id))
+
+
+@require_perm("contacts.work")
+@require_POST
+def panel(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """The side panel's searches. The caller's location travels in this POST body only."""
+    contact = get_contact_for(request.user, contact_id)
+    extra: dict[str, Any] = {}
+    if "search_directory" in request.POST:
+        directory_form = SearchForm(request.POST)
+        extra["directory_form"] = directory_form
+        if directory_form.is_valid():
+            results = search_directory(directory_form.query(), limit=20)
+            extra["directory_results"] = results
+    if "search_library" in request.POST:
+        library_form = LibrarySearchForm(request.POST)
+        extra["library_form"] = library_form
+        if library_form.is_valid():
+            ids = search_library(library_form.cleaned_data["text"], limit=20)
+            found = Resource.objects.in_bulk(ids)
+            extra["library_results"] = [found[i] for i in ids if i in found]
+    return _detail(request, contact, **extra)
+
+
+@require_perm("contacts.work")
+@never_cache
+def edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
+    form = IntakeForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        actions.update(form.save(commit=False), form.changed_data, actor=request.user)
+        messages.success(request, _("Contact %s saved.") % contact.reference)
+        return redirect("contacts:detail", contact_id=contact.pk)
+    if request.method != "POST":
+        actions.record_view(contact, request.user, via="edit")
+    return render(request, "contacts/edit.html", {"form": form, "contact": contact})
+
+
+@require_perm("contacts.work")
+@require_POST
+def claim(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id, "contacts.claim_contact")
+    actions.claim(contact, actor=request.user)
+    messages.success(request, _("You have claimed %s.") % contact.reference)
+    return redirect("contacts:detail", contact_id=contact.pk)
+
+
+@require_perm("contacts.work")
+@require_POST
+def refer(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
+    service = get_object_or_404(
+        Service.objects.all(),
+        pk=request.POST.get("service_id", ""),
+    )
+    actions.refer(contact, service, actor=request.user)
+    messages.success(request, _("Referral recorded: %s.") % service.name)
+    return redirect("contacts:detail", contact_id=contact.pk)
+
+
+@require_perm("contacts.work")
+@require_POST
+def share(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
+    try:
+        resource_id = int(request.POST.get("resource_id", ""))
+    except ValueError:
+        raise Http404 from None
+    resource = get_object_or_404(Resource.objects.published(), pk=resource_id)
+    actions.share(contact, resource, actor=request.user)
+    messages.success(request, _("Resource shared: %s.") % resource.title)
+    return redirect("contacts:detail", contact_id=contact.pk)
+
+
+# --- Supervisors ----------------------------------------------------------------------------------
+
+
+@require_perm("contacts.supervise")
+@require_safe
+def supervisor(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    today = timezone.localdate()
+    open_contacts = Contact.objects.open()
+    counts = {
+        (row["urgency"], row["status"]): row["n"]
+        for row in open_contacts.values("urgency", "status").annotate(n=Count("pk"))
+    }
+    statuses = [s for s in Status if s != Status.CLOSED]
+    table = [
+        (label, [counts.get((urgency, status), 0) for status in statuses])
+        for urgency, label in Urgency.choices
+    ]
+    watched = list(
+        open_contacts.filter(sla_paused_since__isnull=True, resolution_due__isnull=False)
+        .select_related("sla_policy", "assigned_to")
+        .order_by("resolution_due")[:500]
+    )
+    breached = [c for c in watched if c.sla_state(now) == "breached"]
+    at_risk = [c for c in watched if c.sla_state(now) == "at_risk"]
+    oldest = list(open_contacts.unassigned().queue_order().select_related("sla_policy")[:5])
+    follow_ups = list(
+        open_contacts.filter(follow_up_needed=True, follow_up_on__lte=today)
+        .select_related("assigned_to")
+        .order_by("follow_up_on", "received_at")[:100]
+    )
+    duty = getattr(request.user, "duty", None)
+    record("contact.list", actor=request.user, detail={"page": "supervisor"})
+    return _no_store(
+        render(
+            request,
+            "contacts/supervisor.html",
+            {
+                "statuses": statuses,
+                "table": table,
+                "breached": breached,
+                "at_risk": at_risk,
+                "oldest": oldest,
+                "follow_ups": follow_ups,
+                "on_duty": bool(duty and duty.on_duty),
+                "now": now,
+            },
+        )
+    )
+
+
+@require_perm("contacts.supervise")
+@require_POST
+def duty(request: HttpRequest) -> HttpResponse:
+    actions.set_duty(request.user, request.POST.get("on_duty") == "1")  # type: ignore[arg-type]
+    return redirect("contacts:supervisor")
+
+
+@require_perm("contacts.work")
+@never_cache
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    items = list(Notification.objects.filter(user=user).select_related("contact")[:100])
+    if request.method == "POST":
+        Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
+        return redirect("contacts:notifications")
+    return render(request, "contacts/notifications.html", {"notifications": items})

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import translation
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,6 +27,9 @@ PASSWORD = "correct horse battery staple"
 def _fast_and_quiet(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # A page rendered in Spanish leaves Spanish active in this thread; reverse() would then
+    # build /es/ addresses in the next test.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def make_user(role: Role, username: str | None = None, agency: Agency | None = None) -> User:

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from hotline.accounts.access import public, require_perm
+from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
 from hotline.contacts.forms import HelpForm, IntakeForm, LibrarySearchForm, PublicForm, TipForm

@@ -247,21 +247,43 @@ def search(query: Query, limit: int = 50, now: dt.datetime | None = None) -> Res
     return Results(query, local, national, total, suggestions)
 
 
+def _passes(query: Query, name: str, entry: dict[str, Any], now: dt.datetime) -> bool:
+    codes = entry["codes"]
+    if name in GROUPS:
+        return any(f" {GROUPS[name]}:{v} " in codes for v in getattr(query, name))
+    if name in FEATURES:
+        return f" {FEATURES[name]} " in codes
+    if name == "open_now":
+        return is_open(entry, now)
+    return all(word in entry["text"] for word in query.keyword.lower().split()[:8])
+
+
 def suggest(query: Query, now: dt.datetime) -> list[Suggestion]:
-    """What to relax, and how many results each change would give."""
+    """What to relax, and how many results each change would give. One query reads the rows in
+    the circle without filters; each row then counts for the one filter it fails, if only one."""
+    place = query.place
+    assert place is not None
+    active = query.active_filters()
     out = []
-    for name in query.active_filters():
-        count = count_local(query.without(name), now)
-        if count:
-            out.append(
-                Suggestion(name, _("Remove the filter %s") % filter_label(query, name), count)
-            )
-    for radius in RADIUS_CHOICES:
-        if radius > query.radius:
-            count = count_local(replace(query, radius=radius), now)
+    if active:
+        fields = ["latitude", "longitude", "codes", "hours", "time_zone", "open_24_7"]
+        if "keyword" in active:
+            fields.append("text")
+        bare = Query(place=place, radius=query.radius, public=query.public)
+        counts: dict[str, int] = dict.fromkeys(active, 0)
+        for _distance, entry in _local(bare, now, fields):
+            failing = [name for name in active if not _passes(query, name, entry, now)]
+            if len(failing) == 1:
+                counts[failing[0]] += 1
+        for name, count in counts.items():
             if count:
-                out.append(Suggestion("radius", _("Widen the radius to %d miles") % radius, count))
-                break
+                label = _("Remove the filter %s") % filter_label(query, name)
+                out.append(Suggestion(name, label, count))
+    for radius in [r for r in RADIUS_CHOICES if r > query.radius][:2]:
+        count = count_local(replace(query, radius=radius), now)
+        if count:
+            out.append(Suggestion("radius", _("Widen the radius to %d miles") % radius, count))
+            break
     return sorted(out, key=lambda s: -s.count)
 
 

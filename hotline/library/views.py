@@ -30,10 +30,11 @@ def index(request: HttpRequest) -> HttpResponse:
     and language. A GET form, so that a result page can be bookmarked and shared."""
     form = LibraryFilterForm(request.GET or None)
     resources = Resource.objects.published()
-    query = ""
+    query, filtered = "", False
     if form.is_bound and form.is_valid():
         resources = form.filter(resources)
         query = form.cleaned_data["q"].strip()
+        filtered = any(value for name, value in form.cleaned_data.items() if name != "q")
     if query:
         ranked = search.search(query)
         allowed = set(resources.filter(pk__in=ranked).values_list("pk", flat=True))
@@ -44,7 +45,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "library/index.html",
-        {"form": form, "query": query, "page": page, "resources": items, "count": len(ids)},
+        {
+            "form": form,
+            "query": query,
+            "filtered": filtered,
+            "page": page,
+            "resources": items,
+            "count": len(ids),
+        },
     )
 
 

@@ -10,9 +10,7 @@ from django.utils.translation import gettext_noop
 
 # Defaults in English and marked for translation: a stored value equal to one of them is shown
 # translated; a deployment's own wording is shown as written.
-DEFAULT_COMPLAINT_LINE_NAME = gettext_noop(
-    "U.S. Department of Justice trafficking and worker exploitation complaint line"
-)
+DEFAULT_COMPLAINT_LINE_NAME = gettext_noop("DOJ worker exploitation complaint line")
 DEFAULT_COMPLAINT_LINE_HOURS = gettext_noop("weekdays 9 AM to 5 PM Eastern")
 
 

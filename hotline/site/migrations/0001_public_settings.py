@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                     "complaint_line_name",
                     models.CharField(
                         blank=True,
-                        default="U.S. Department of Justice trafficking and worker exploitation complaint line",
+                        default="DOJ worker exploitation complaint line",
                         max_length=200,
                         verbose_name="complaint line name",
                     ),

@@ -113,9 +113,7 @@ def test_those_who_do_not_work_contacts_see_none(client_for, persona) -> None:
     assert not AuditEvent.objects.filter(action="contact.view").exists()
 
 
-def test_side_panel_refers_near_the_callers_zip_and_shares_a_resource(
-    client_for, personas
-) -> None:
+def test_side_panel_refers_near_the_callers_zip_and_shares_a_resource(client_for, personas) -> None:
     run_import(json_source(as_tabular_json(package())))
     ensure_vocabulary()
     resource = Resource.objects.create(

@@ -81,7 +81,7 @@ def test_no_ip_address_is_stored_anywhere() -> None:
     assert Contact.objects.count() == 1
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - our own table names
+            cursor.execute(f'SELECT * FROM "{table}"')
             for row in cursor.fetchall():
                 assert ADDRESS not in repr(row), table
 

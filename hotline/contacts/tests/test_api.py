@@ -1,0 +1,182 @@
+"""The intake API: tokens (hash only), scopes by role, idempotency, errors as JSON, audit."""
+
+import pytest
+from django.test import Client
+
+from hotline.accounts.models import User
+from hotline.audit.models import AuditEvent
+from hotline.contacts.actions import receive
+from hotline.contacts.api import new_token
+from hotline.contacts.models import ApiToken, Contact, IdempotencyKey, Scope, token_hash
+
+pytestmark = pytest.mark.django_db
+URL = "/api/contacts/"
+BODY = {"channel": "api", "request_types": ["tip"], "urgency": "urgent", "narrative": "x"}
+
+
+def token_for(user: User, scopes: list[str] | None = None) -> str:
+    token = new_token()
+    ApiToken.objects.create(
+        user=user,
+        name="test",
+        prefix=token[:12],
+        hash=token_hash(token),
+        scopes=scopes if scopes is not None else [s.value for s in Scope],
+    )
+    return token
+
+
+def api(token: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def post(client: Client, body: dict, key: str | None = "key-1"):
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post(URL, body, content_type="application/json", headers=headers)
+
+
+def test_only_a_hash_of_the_token_is_stored(personas) -> None:
+    token = token_for(personas["specialist"])
+    stored = ApiToken.objects.get()
+    assert stored.hash == token_hash(token) and token not in repr(stored.__dict__)
+
+
+def test_create_returns_201_with_reference_and_deadline(personas) -> None:
+    response = post(api(token_for(personas["specialist"])), BODY)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    contact = Contact.objects.get()
+    assert body["reference"] == contact.reference
+    assert body["resolution_due"] is not None
+    assert contact.created_by == personas["specialist"]
+    assert AuditEvent.objects.filter(action="contact.create").count() == 1
+
+
+def test_replay_returns_the_first_response_and_creates_nothing_more(personas) -> None:
+    client = api(token_for(personas["specialist"]))
+    first = post(client, BODY)
+    second = post(client, BODY)
+    assert second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert Contact.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_422(personas) -> None:
+    client = api(token_for(personas["specialist"]))
+    post(client, BODY)
+    response = post(client, {**BODY, "narrative": "different"})
+    assert response.status_code == 422
+    assert "different body" in response.json()["detail"]
+    assert Contact.objects.count() == 1
+
+
+def test_key_still_in_flight_is_409(personas) -> None:
+    token = token_for(personas["specialist"])
+    client = api(token)
+    post(client, BODY, key="other")  # makes the token's row exist; then fake a live lease
+    first = IdempotencyKey.objects.get()
+    IdempotencyKey.objects.create(
+        token=first.token,
+        key="busy",
+        request_hash=first.request_hash,
+        state="in_flight",
+        lease="someone-else",
+        locked_until="2999-01-01T00:00:00Z",
+    )
+    response = post(client, BODY, key="busy")
+    assert response.status_code == 409
+    assert "in progress" in response.json()["detail"]
+    assert Contact.objects.count() == 1
+
+
+def test_an_abandoned_in_flight_key_is_taken_over(personas) -> None:
+    client = api(token_for(personas["specialist"]))
+    post(client, BODY, key="other")
+    first = IdempotencyKey.objects.get()
+    IdempotencyKey.objects.create(
+        token=first.token,
+        key="dead",
+        request_hash=first.request_hash,
+        state="in_flight",
+        lease="died",
+        locked_until="2000-01-01T00:00:00Z",
+    )
+    assert post(client, BODY, key="dead").status_code == 201
+    assert Contact.objects.count() == 2
+
+
+def test_post_without_idempotency_key_is_400_json(personas) -> None:
+    response = post(api(token_for(personas["specialist"])), BODY, key=None)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["detail"]
+    assert not Contact.objects.exists()
+
+
+def test_invalid_body_is_422_json(personas) -> None:
+    response = post(api(token_for(personas["specialist"])), {"request_types": ["nonsense"]})
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_no_or_bad_token_is_401(personas) -> None:
+    assert Client().get(URL).status_code == 401
+    assert api("htk_wrong").get(URL).status_code == 401
+
+
+def test_a_revoked_token_is_refused(personas) -> None:
+    token = token_for(personas["specialist"])
+    ApiToken.objects.update(revoked_at="2026-01-01T00:00:00Z")
+    assert api(token).get(URL).status_code == 401
+
+
+@pytest.mark.parametrize("persona", ["liaison_a", "curator", "administrator"])
+def test_roles_that_see_no_contacts_are_refused_even_with_every_scope(personas, persona) -> None:
+    receive(Contact(channel="phone", narrative="secret"))
+    client = api(token_for(personas[persona]))
+    assert client.get(URL).status_code == 403
+    assert client.get(f"{URL}{Contact.objects.get().pk}").status_code == 403
+    assert post(client, BODY).status_code == 403
+    assert Contact.objects.count() == 1
+
+
+def test_scopes_limit_a_token(personas) -> None:
+    client = api(token_for(personas["specialist"], [Scope.CREATE]))
+    assert post(client, BODY).status_code == 201
+    response = client.get(URL)
+    assert response.status_code == 403
+    assert "contacts:read" in response.json()["detail"]
+
+
+def test_list_and_read_write_audit_events(personas) -> None:
+    item = receive(Contact(channel="phone", narrative="Narrative (fictional)"))
+    client = api(token_for(personas["program_staff"]))
+    listing = client.get(URL).json()
+    assert listing["count"] == 1
+    assert "narrative" not in listing["results"][0]
+    detail = client.get(f"{URL}{item.pk}").json()
+    assert detail["narrative"] == "Narrative (fictional)"
+    event = AuditEvent.objects.get(action="contact.view")
+    assert event.detail == {"via": "api"} and event.actor_id == personas["program_staff"].pk
+    assert AuditEvent.objects.filter(action="contact.list").exists()
+
+
+def test_update_status(personas) -> None:
+    item = receive(Contact(channel="phone"))
+    client = api(token_for(personas["specialist"]))
+    response = client.patch(
+        f"{URL}{item.pk}", {"status": "closed"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.status == "closed" and item.closed_at is not None
+    # Closed: only a supervisor may change it now.
+    again = client.patch(f"{URL}{item.pk}", {"status": "new"}, content_type="application/json")
+    assert again.status_code == 403
+
+
+def test_openapi_lists_the_intake_operations() -> None:
+    spec = Client().get("/api/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    assert "/api/contacts/" in spec["paths"]
+    assert {"get", "post"} <= set(spec["paths"]["/api/contacts/"])

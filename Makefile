@@ -32,6 +32,7 @@ setup: .venv/.synced
 demo: setup
 	DEBUG=1 $(MANAGE) demo_setup
 	DEBUG=1 $(MANAGE) load_library_seed
+	DEBUG=1 $(MANAGE) demo_contacts
 	DEBUG=1 $(MANAGE) directory_demo
 	@echo "Serving http://127.0.0.1:8000 (staff sign-in: /accounts/sign-in/). Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \

@@ -1,0 +1,126 @@
+"""Shared by the intake benchmarks: a fresh database, an API token, gunicorn on loopback."""
+
+import http.client
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8031"))
+
+
+def environment(database: str, lease_seconds: int = 30) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="WARNING",
+        IDEMPOTENCY_LEASE_SECONDS=str(lease_seconds),
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    if database == "postgres":
+        env["DATABASE_URL"] = os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_bench_intake"
+        )
+    else:
+        env.pop("DATABASE_URL", None)
+        env["HOTLINE_VAR_DIR"] = tempfile.mkdtemp(prefix="hotline-bench-")
+    return env
+
+
+def prepare(env: dict[str, str]) -> str:
+    """Migrate a fresh database and return an API token of a specialist."""
+    if "DATABASE_URL" in env:
+        name = env["DATABASE_URL"].rsplit("/", 1)[1]
+        for sql in [f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"']:
+            subprocess.run(
+                ["psql", "-h", HOST, "-U", "postgres", "-c", sql],
+                check=True,
+                capture_output=True,
+            )
+    run = {"env": env, "cwd": ROOT, "check": True, "capture_output": True, "text": True}
+    subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v0"], **run)  # type: ignore[call-overload]
+    subprocess.run([PY, "manage.py", "createcachetable"], **run)  # type: ignore[call-overload]
+    subprocess.run(
+        [
+            PY,
+            "manage.py",
+            "shell",
+            "-c",
+            "from hotline.accounts.models import User, Role; "
+            "User.objects.get_or_create(username='bench', defaults={'role': Role.SPECIALIST})",
+        ],
+        **run,  # type: ignore[arg-type]
+    )
+    out = subprocess.run([PY, "manage.py", "create_api_token", "bench"], **run)  # type: ignore[call-overload]
+    return out.stdout.strip()
+
+
+def start(env: dict[str, str], workers: int = 2) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "hotline.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"{HOST}:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(HOST, PORT, timeout=2)
+            conn.request("GET", "/api/contacts/")
+            if conn.getresponse().status == 401:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    kill(server)
+    raise RuntimeError("gunicorn did not start")
+
+
+def kill(server: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+    try:
+        os.killpg(server.pid, sig)
+    except ProcessLookupError:
+        pass
+    server.wait(timeout=30)
+
+
+def count_contacts(env: dict[str, str], marker: str) -> dict[str, int]:
+    """Contacts per narrative (each request's own marker), read straight from the database."""
+    code = (
+        "import json; from django.db.models import Count; "
+        "from hotline.contacts.models import Contact; "
+        f"rows = Contact.objects.filter(narrative__startswith={marker!r})"
+        ".values('narrative').annotate(n=Count('pk')); "
+        "print(json.dumps({r['narrative']: r['n'] for r in rows}))"
+    )
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} CPUs, {sys.platform}, Python {sys.version.split()[0]}"

@@ -13,6 +13,7 @@ service datapackage imports in bounded memory.
 import csv
 import io
 import json
+import uuid
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -384,17 +385,17 @@ def validate(source: Source, progress: Progress | None = None) -> Report:
             problems.extend(row_problems)
             row_id = row.get("id")
             if row_id is not None:
-                if row_id.int in seen and source.from_text:
+                if hsds.uuid_key(row_id) in seen and source.from_text:
                     problems.append(Problem(file, label, "id", "appears twice in this table"))
-                seen.add(row_id.int)
+                seen.add(hsds.uuid_key(row_id))
             for spec in table.fields:
                 target = spec.references
                 if table.name == "attribute" and spec.name == "link_id":
                     entity = row.get("link_entity") or ""
                     target = entity if entity in TABLE else ""
                 value = row.get(spec.name)
-                if target and value is not None and value.int not in ids[target]:
-                    missing[(target, value.int)].append((file, label, spec.name))
+                if target and value is not None and hsds.uuid_key(value) not in ids[target]:
+                    missing[(target, hsds.uuid_key(value))].append((file, label, spec.name))
             if progress and count % CHUNK == 0:
                 progress(f"check {table.name}", count, source.counts.get(table.name, count))
         counts[table.name] = count
@@ -431,8 +432,6 @@ def validate(source: Source, progress: Progress | None = None) -> Report:
 
 
 def _uuid(value: int) -> Any:
-    import uuid
-
     return uuid.UUID(int=value)
 
 
@@ -544,12 +543,20 @@ def _converters(model: type[models.Model]) -> list[tuple[str, str, Any, Callable
     return out
 
 
+def _same_value(new: Any, old: Any) -> bool:
+    if isinstance(old, uuid.UUID) and isinstance(new, str):
+        return str(old) == new
+    return bool(new == old)
+
+
 def _same(value: Any) -> Any:
     return value
 
 
 def _hex(value: Any) -> Any:
-    return None if value is None else value.hex
+    if value is None:
+        return None
+    return value.replace("-", "") if isinstance(value, str) else value.hex
 
 
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
@@ -579,7 +586,7 @@ def _write_batch(table: Table, rows: list[dict[str, Any]], result: Result, who: 
     model = table.model
     attnames = [spec.attname for spec in table.fields]
     existing = {
-        values["id"]: values
+        str(values["id"]): values
         for values in model._default_manager.filter(pk__in=[row["id"] for row in rows]).values(
             *attnames
         )
@@ -596,7 +603,7 @@ def _write_batch(table: Table, rows: list[dict[str, Any]], result: Result, who: 
             diff = [
                 spec
                 for spec in table.fields
-                if spec.name in row and kwargs[spec.attname] != old[spec.attname]
+                if spec.name in row and not _same_value(kwargs[spec.attname], old[spec.attname])
             ]
             if not diff:
                 result.unchanged[table.name] += 1

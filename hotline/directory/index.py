@@ -26,7 +26,7 @@ from hotline.directory.models import (
     TaxonomyTerm,
 )
 
-CHUNK = 2000
+CHUNK = 5000
 REBUILD_ALL_ABOVE = 20000
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 NATIONAL_AREAS = {"us", "usa", "united states", "national", "nationwide"}
@@ -67,8 +67,8 @@ def rebuild_all() -> None:
         _build(ids[start : start + CHUNK], delete=False)
 
 
-def refresh(service_ids: Iterable[UUID]) -> None:
-    ids = list(service_ids)
+def refresh(service_ids: Iterable[UUID | str]) -> None:
+    ids = sorted({str(pk) for pk in service_ids})
     for start in range(0, len(ids), CHUNK):
         _build(ids[start : start + CHUNK], delete=True)
 
@@ -118,7 +118,7 @@ def _always_open(hours: dict[str, list[list[str]]]) -> bool:
     )
 
 
-def _build(service_ids: list[UUID], delete: bool) -> None:
+def _build(service_ids: list[Any], delete: bool) -> None:
     services = list(
         Service.objects.filter(id__in=service_ids).values(
             "id", "name", "alternate_name", "description", "status", "organization_id"

@@ -41,6 +41,7 @@ from hotline.directory.models import (
     ServiceAtLocation,
 )
 from hotline.directory.search import Hit, Results, search
+from hotline.lib.throttle import Throttle, client_address
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -390,10 +391,21 @@ def export_view(request: HttpRequest) -> HttpResponse:
 # --- Joining -------------------------------------------------------------------------------------
 
 
+# Applications per address per hour: enough for a coalition applying for its members, not for
+# a flood.
+JOIN_THROTTLE = Throttle("directory-join", limit=20, seconds=3600)
+
+
 @public
 def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        if JOIN_THROTTLE.blocked(address):
+            return render(
+                request, "directory/join.html", {"form": form, "throttled": True}, status=429
+            )
+        JOIN_THROTTLE.hit(address)
         actions.submit_application(form.save(commit=False))
         return render(request, "directory/join_thanks.html")
     return render(request, "directory/join.html", {"form": form})

@@ -220,3 +220,28 @@ def test_import_builds_the_search_index() -> None:
     secret = SearchEntry.objects.get(service_id=uid("svc-b"))
     assert secret.confidential and not secret.public
     assert " population:minors " in secret.codes and " language:es " in secret.codes
+
+
+def test_curator_upload_page_imports_or_lists_every_problem(client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    bad = bad_package_zip()
+    curator = client_for("curator")
+    response = curator.post(
+        reverse("directory:import"),
+        {"file": SimpleUploadedFile("bad.zip", bad), "kind": "auto"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "5 problems: nothing was imported" in body and "addresses.csv" in body
+    assert Organization.objects.count() == 0
+    good = json.dumps(as_tabular_json(package())).encode()
+    response = curator.post(
+        reverse("directory:import"),
+        {"file": SimpleUploadedFile("good.json", good), "kind": "auto"},
+    )
+    assert response.status_code == 200 and "created" in response.content.decode()
+    assert Organization.objects.count() == 3
+    event = AuditEvent.objects.filter(action="directory.import").last()
+    assert event.actor_id is not None

@@ -147,3 +147,13 @@ def test_withdrawing_a_listing_hides_it_from_the_public(client_for) -> None:
         == 404
     )
     assert Metadata.objects.filter(resource_id=org.pk, field_name="listing_status").exists()
+
+
+def test_join_form_is_throttled_per_address(client_for, monkeypatch) -> None:
+    from hotline.directory import views
+
+    monkeypatch.setattr(views.JOIN_THROTTLE, "limit", 1)
+    client = client_for("anonymous")
+    assert client.post(reverse("directory:join"), FORM).status_code == 200
+    response = client.post(reverse("directory:join"), FORM)
+    assert response.status_code == 429 and JoinApplication.objects.count() == 1

@@ -1,5 +1,7 @@
 """Shared by the intake benchmarks: a fresh database, an API token, gunicorn on loopback."""
+# ruff: noqa: S603, S607 - a benchmark starting this project's own commands
 
+import contextlib
 import http.client
 import json
 import os
@@ -47,22 +49,22 @@ def prepare(env: dict[str, str]) -> str:
                 check=True,
                 capture_output=True,
             )
-    run = {"env": env, "cwd": ROOT, "check": True, "capture_output": True, "text": True}
-    subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v0"], **run)  # type: ignore[call-overload]
-    subprocess.run([PY, "manage.py", "createcachetable"], **run)  # type: ignore[call-overload]
-    subprocess.run(
-        [
-            PY,
-            "manage.py",
-            "shell",
-            "-c",
-            "from hotline.accounts.models import User, Role; "
-            "User.objects.get_or_create(username='bench', defaults={'role': Role.SPECIALIST})",
-        ],
-        **run,  # type: ignore[arg-type]
+
+    def manage(*args: str) -> str:
+        done = subprocess.run(
+            [PY, "manage.py", *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        )
+        return done.stdout
+
+    manage("migrate", "--no-input", "-v0")
+    manage("createcachetable")
+    manage(
+        "shell",
+        "-c",
+        "from hotline.accounts.models import User, Role; "
+        "User.objects.get_or_create(username='bench', defaults={'role': Role.SPECIALIST})",
     )
-    out = subprocess.run([PY, "manage.py", "create_api_token", "bench"], **run)  # type: ignore[call-overload]
-    return out.stdout.strip()
+    return manage("create_api_token", "bench").strip()
 
 
 def start(env: dict[str, str], workers: int = 2) -> subprocess.Popen[bytes]:
@@ -95,10 +97,8 @@ def start(env: dict[str, str], workers: int = 2) -> subprocess.Popen[bytes]:
 
 
 def kill(server: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, sig)
-    except ProcessLookupError:
-        pass
     server.wait(timeout=30)
 
 

@@ -87,7 +87,7 @@ def test_intake_form_records_a_call_assigned_to_the_specialist(client_for, perso
     assert item.safe_to_call is True and item.safe_to_text is False and item.voicemail_ok is None
     assert item.assigned_to == personas["specialist"]
     assert item.status == Status.IN_PROGRESS
-    assert item.sla_policy.name == "Crisis"
+    assert str(item.sla_policy) == "Crisis"
     event = AuditEvent.objects.get(action="contact.create")
     assert event.actor_id == personas["specialist"].pk
     assert "shelter" not in str(event.detail)

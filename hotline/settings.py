@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "hotline.library",
     "hotline.hours",
     "hotline.contacts",
+    "hotline.cases",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
         path("library/", include("hotline.library.urls")),
         path("directory/", include("hotline.directory.urls")),
         path("", include("hotline.contacts.urls")),
+        path("", include("hotline.cases.urls")),
         prefix_default_language=False,
     ),
 ]

@@ -101,3 +101,47 @@ rules.add_perm(
 for model in ["calendar", "openinghours", "holiday", "slapolicy"]:
     for verb in ["view", "add", "change", "delete"]:
         rules.add_perm(f"hours.{verb}_{model}", is_administrator)
+
+# Cases: specialists and supervisors work cases (program staff, curators, administrators and
+# liaisons see none). Supervisors approve reports made without consent and read a case's access
+# history. A liaison uses the portal and sees a report only if it was sent to their own agency.
+is_case_worker = has_role(Role.SPECIALIST, Role.SUPERVISOR)
+is_liaison = has_role(Role.LIAISON)
+
+
+@rules.predicate
+def case_is_open(user: Any, case: Any) -> bool:
+    return case is not None and case.status != "closed"
+
+
+@rules.predicate
+def report_sent_to_their_agency(user: Any, report: Any) -> bool:
+    if report is None or user.agency_id is None or report.status != "sent":
+        return False
+    link = getattr(report.recipient, "agency_link", None)
+    return link is not None and link.agency_id == user.agency_id
+
+
+@rules.predicate
+def report_not_acknowledged(user: Any, report: Any) -> bool:
+    return report is not None and report.acknowledged_at is None
+
+
+rules.add_perm("cases.work", is_case_worker)
+rules.add_perm("cases.supervise", is_supervisor)
+rules.add_perm("cases.view_case", is_case_worker)
+rules.add_perm("cases.change_case", (is_case_worker & case_is_open) | is_supervisor)
+rules.add_perm("cases.view_access_history", is_supervisor)
+rules.add_perm("cases.approve_report", is_supervisor)
+rules.add_perm("cases.use_portal", is_liaison)
+rules.add_perm("cases.view_report", is_case_worker | (is_liaison & report_sent_to_their_agency))
+rules.add_perm(
+    "cases.acknowledge_report",
+    is_liaison & report_sent_to_their_agency & report_not_acknowledged,
+)
+rules.add_perm("cases.record_outcome", is_liaison & report_sent_to_their_agency)
+# The reporting policy and the agencies' directory links are data administrators keep in Django
+# admin.
+for model in ["reportingpolicy", "agencylink"]:
+    for verb in ["view", "add", "change", "delete"]:
+        rules.add_perm(f"cases.{verb}_{model}", is_administrator)

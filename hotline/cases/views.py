@@ -1,0 +1,511 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from hotline.accounts.access import require_perm
+from hotline.audit.actions import record
+from hotline.audit.models import AuditEvent
+from hotline.cases import actions, gate, suggest
+from hotline.cases.forms import (
+    AttachForm,
+    CaseForm,
+    ConsentForm,
+    NoteForm,
+    OutcomeForm,
+    ReportForm,
+    StatusForm,
+    VictimForm,
+)
+from hotline.cases.models import Case, CaseAlert, Consent, Report, Victim
+from hotline.cases.vocabularies import ReportStatus
+from hotline.contacts.views import get_contact_for
+
+LIST_LIMIT = 200
+
+
+# --- Access helpers: one per model; 404 for what the user may not see -------------------------
+
+
+def get_case_for(user: Any, case_id: int, perm: str = "cases.view_case") -> Case:
+    case = (
+        Case.objects.visible_to(user)
+        .select_related("assigned_to", "opened_by")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None or not user.has_perm("cases.view_case", case):
+        raise Http404
+    if not user.has_perm(perm, case):
+        raise PermissionDenied
+    return case
+
+
+def get_victim_for(user: Any, case: Case, victim_id: int) -> Victim:
+    victim = Victim.objects.filter(case=case, pk=victim_id).first()
+    if victim is None:
+        raise Http404
+    return victim
+
+
+def get_consent_for(user: Any, case: Case, consent_id: int) -> Consent:
+    consent = (
+        Consent.objects.filter(case=case, pk=consent_id)
+        .select_related("victim", "recorded_by", "revoked_by")
+        .first()
+    )
+    if consent is None:
+        raise Http404
+    return consent
+
+
+def get_report_for(user: Any, report_id: int, perm: str = "cases.view_report") -> Report:
+    """A report the user may see: a case worker any, a liaison only one sent to their own agency.
+    Anything else is 404, so that a liaison cannot learn that another agency's report exists."""
+    report = (
+        Report.objects.visible_to(user)
+        .select_related("case", "recipient__agency_link", "requested_by", "approved_by")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None or not user.has_perm("cases.view_report", report):
+        raise Http404
+    if not user.has_perm(perm, report):
+        # Same answer as for an unknown report: a liaison learns nothing from the status.
+        raise Http404
+    return report
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Cases ------------------------------------------------------------------------------------
+
+
+@require_perm("cases.work")
+@require_safe
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = list(
+        Case.objects.visible_to(request.user)
+        .select_related("assigned_to")
+        .order_by("-opened_at", "-pk")[:LIST_LIMIT]
+    )
+    record("case.list", actor=request.user, detail={"count": len(cases)})
+    return _no_store(render(request, "cases/list.html", {"cases": cases}))
+
+
+@require_perm("cases.work")
+@require_POST
+def open_from_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id)
+    if hasattr(contact, "case_link"):
+        return redirect("cases:detail", case_id=contact.case_link.case_id)
+    try:
+        case = actions.open_case(actor=request.user, contact=contact)
+    except IntegrityError:  # attached by someone else meanwhile
+        return redirect("contacts:detail", contact_id=contact.pk)
+    messages.success(request, _("Case %s opened.") % case.reference)
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@require_perm("cases.work")
+@require_POST
+def attach_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id)
+    form = AttachForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    found = Case.objects.filter(reference=form.cleaned_data["case_reference"].strip()).first()
+    if found is None:
+        messages.error(request, _("No case has that reference."))
+        return redirect("contacts:detail", contact_id=contact.pk)
+    case = get_case_for(request.user, found.pk, "cases.change_case")
+    if hasattr(contact, "case_link"):
+        messages.error(request, _("This contact is already on a case."))
+        return redirect("contacts:detail", contact_id=contact.pk)
+    actions.attach_contact(case, contact, actor=request.user)
+    messages.success(request, _("Contact attached to %s.") % case.reference)
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@require_perm("cases.work")
+@require_safe
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id)
+    actions.record_view(case, request.user)
+    context = {
+        "case": case,
+        "timeline": case.case_contacts.select_related("contact").order_by("contact__received_at"),
+        "victims": list(case.victims.all()),
+        "consents": list(case.consents.select_related("victim").prefetch_related("recipients")),
+        "reports": list(case.reports.select_related("recipient").order_by("requested_at")),
+        "history": case.status_changes.select_related("by"),
+        "notes": case.notes.select_related("author"),
+        "reasons": suggest.reasons(case),
+        "status_form": StatusForm(initial={"status": case.status}),
+        "note_form": NoteForm(),
+        "can_change": request.user.has_perm("cases.change_case", case),
+        "now": timezone.now(),
+    }
+    return _no_store(render(request, "cases/detail.html", context))
+
+
+@require_perm("cases.work")
+@never_cache
+def edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.change_case")
+    form = CaseForm(request.POST or None, instance=case)
+    if request.method == "POST" and form.is_valid():
+        actions.update_case(form.save(commit=False), form.changed_data, actor=request.user)
+        messages.success(request, _("Case %s saved.") % case.reference)
+        return redirect("cases:detail", case_id=case.pk)
+    if request.method != "POST":
+        actions.record_view(case, request.user, via="edit")
+    return render(request, "cases/edit.html", {"form": form, "case": case})
+
+
+@require_perm("cases.work")
+@require_POST
+def set_status(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.change_case")
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        actions.set_status(case, form.cleaned_data["status"], actor=request.user)
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@require_perm("cases.work")
+@require_POST
+def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.change_case")
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        actions.add_note(case, form.cleaned_data["text"], actor=request.user)
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@require_perm("cases.work")
+@require_POST
+def decide_potential(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.change_case")
+    potential = request.POST.get("potential") == "1"
+    reasons = [reason.code for reason in suggest.reasons(case)]
+    actions.decide_potential(case, potential, actor=request.user, reasons=reasons)
+    if potential:
+        messages.success(request, _("Marked potential trafficking; supervisors alerted."))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+# --- Victims and consents ----------------------------------------------------------------------
+
+
+@require_perm("cases.work")
+@never_cache
+def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.change_case")
+    form = VictimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        victim = form.save(commit=False)
+        victim.case = case
+        actions.save_victim(victim, form.changed_data, actor=request.user)
+        return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/victim.html", {"form": form, "case": case, "victim": None})
+
+
+@require_perm("cases.work")
+@never_cache
+def victim(request: HttpRequest, case_id: int, victim_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id)
+    person = get_victim_for(request.user, case, victim_id)
+    can_change = request.user.has_perm("cases.change_case", case)
+    form = VictimForm(request.POST or None, instance=person)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        if form.is_valid():
+            actions.save_victim(form.save(commit=False), form.changed_data, actor=request.user)
+            return redirect("cases:detail", case_id=case.pk)
+    else:
+        actions.record_view(person, request.user)
+    return render(
+        request,
+        "cases/victim.html",
+        {"form": form, "case": case, "victim": person, "can_change": can_change},
+    )
+
+
+@require_perm("cases.work")
+@never_cache
+def consent_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.change_case")
+    form = ConsentForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        consent = form.save(commit=False)
+        consent.case = case
+        try:
+            actions.record_consent(consent, form.cleaned_data["recipients"], actor=request.user)
+        except IntegrityError:
+            form.add_error("expires_at", _("A consent must expire after it was given."))
+        else:
+            return redirect("cases:consent", case_id=case.pk, consent_id=consent.pk)
+    return render(request, "cases/consent_form.html", {"form": form, "case": case})
+
+
+@require_perm("cases.work")
+@require_safe
+def consent(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id)
+    item = get_consent_for(request.user, case, consent_id)
+    actions.record_view(item, request.user)
+    return _no_store(
+        render(
+            request,
+            "cases/consent.html",
+            {
+                "case": case,
+                "consent": item,
+                "state": item.state(),
+                "can_change": request.user.has_perm("cases.change_case", case),
+            },
+        )
+    )
+
+
+@require_perm("cases.work")
+@require_POST
+def consent_revoke(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.change_case")
+    item = get_consent_for(request.user, case, consent_id)
+    actions.revoke_consent(item, actor=request.user)
+    messages.success(request, _("Consent revoked: it no longer allows any sharing."))
+    return redirect("cases:consent", case_id=case.pk, consent_id=item.pk)
+
+
+# --- Reports (console) --------------------------------------------------------------------------
+
+
+@require_perm("cases.work")
+@never_cache
+def report_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.change_case")
+    form = ReportForm(request.POST or None, name_filter=request.GET.get("q", "")[:100])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                made = [
+                    actions.request_report(
+                        case,
+                        recipient,
+                        actor=request.user,
+                        exception=data["exception"],
+                        reason=data["reason"],
+                        redacted_summary=data["redacted_summary"],
+                        deidentified_only=data["deidentified_only"],
+                    )
+                    for recipient in data["recipients"]
+                ]
+        except gate.GateRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            waiting = sum(r.status == ReportStatus.AWAITING_APPROVAL for r in made)
+            messages.success(
+                request,
+                _("%(sent)d report(s) sent, %(waiting)d awaiting a supervisor's approval.")
+                % {"sent": len(made) - waiting, "waiting": waiting},
+            )
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/report_form.html", {"form": form, "case": case})
+
+
+@require_perm("cases.work")
+@require_safe
+def report(request: HttpRequest, report_id: int) -> HttpResponse:
+    item = get_report_for(request.user, report_id)
+    actions.record_view(item, request.user)
+    snapshot = getattr(item, "snapshot", None)
+    preview = None
+    if snapshot is None and item.status == ReportStatus.AWAITING_APPROVAL:
+        # What approving would send now, for the supervisor to read before deciding.
+        try:
+            decision = gate.decide(
+                item.case,
+                item.recipient_id,
+                at=timezone.now(),
+                exception=item.exception,
+                reason=item.exception_reason,
+            )
+            preview = gate.build_payload(item.case, item, decision, at=timezone.now())
+        except gate.GateRefused as refused:
+            preview = {"refused": refused.code}
+    return _no_store(
+        render(
+            request,
+            "cases/report.html",
+            {
+                "report": item,
+                "snapshot": snapshot,
+                "preview": preview,
+                "can_approve": request.user.has_perm("cases.approve_report", item)
+                and item.status == ReportStatus.AWAITING_APPROVAL,
+            },
+        )
+    )
+
+
+@require_perm("cases.approve_report")
+@require_POST
+def report_approve(request: HttpRequest, report_id: int) -> HttpResponse:
+    item = get_report_for(request.user, report_id)
+    try:
+        actions.approve_report(item, actor=request.user)
+    except gate.GateRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Approved and sent."))
+    return redirect("cases:report", report_id=item.pk)
+
+
+@require_perm("cases.approve_report")
+@require_POST
+def report_decline(request: HttpRequest, report_id: int) -> HttpResponse:
+    item = get_report_for(request.user, report_id)
+    try:
+        actions.decline_report(item, actor=request.user)
+    except gate.GateRefused as refused:
+        messages.error(request, refused.message)
+    return redirect("cases:report", report_id=item.pk)
+
+
+@require_perm("cases.supervise")
+@never_cache
+def supervisor(request: HttpRequest) -> HttpResponse:
+    """Reports awaiting approval and the alerts of cases marked potential trafficking."""
+    user = request.user
+    if request.method == "POST":
+        CaseAlert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("cases:supervisor")
+    waiting = list(
+        Report.objects.filter(status=ReportStatus.AWAITING_APPROVAL)
+        .select_related("case", "recipient", "requested_by")
+        .order_by("requested_at")[:LIST_LIMIT]
+    )
+    alerts = list(CaseAlert.objects.filter(user=user).select_related("case")[:100])
+    record("report.list", actor=user, detail={"page": "approvals", "count": len(waiting)})
+    return _no_store(
+        render(request, "cases/supervisor.html", {"waiting": waiting, "alerts": alerts})
+    )
+
+
+@require_perm("cases.view_access_history")
+@require_safe
+def access_history(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, "cases.view_access_history")
+    ids = {
+        "cases.case": [str(case.pk)],
+        "cases.victim": [str(pk) for pk in case.victims.values_list("pk", flat=True)],
+        "cases.consent": [str(pk) for pk in case.consents.values_list("pk", flat=True)],
+        "cases.report": [str(pk) for pk in case.reports.values_list("pk", flat=True)],
+    }
+    where = Q()
+    for object_type, object_ids in ids.items():
+        if object_ids:
+            where |= Q(object_type=object_type, object_id__in=object_ids)
+    events = list(AuditEvent.objects.filter(where).select_related("actor").order_by("seq"))
+    record("case.access_history", actor=request.user, obj=case)
+    return _no_store(render(request, "cases/access_history.html", {"case": case, "events": events}))
+
+
+# --- Liaison portal -----------------------------------------------------------------------------
+
+
+@require_perm("cases.use_portal")
+@require_safe
+def portal(request: HttpRequest) -> HttpResponse:
+    reports = list(
+        Report.objects.visible_to(request.user)
+        .select_related("snapshot")
+        .only(
+            "pk",
+            "sent_at",
+            "level",
+            "basis",
+            "acknowledged_at",
+            "outcome",
+            "snapshot__sha256",
+        )
+        .order_by("-sent_at", "-pk")[:LIST_LIMIT]
+    )
+    record("report.list", actor=request.user, detail={"page": "portal", "count": len(reports)})
+    return _no_store(render(request, "cases/portal.html", {"reports": reports}))
+
+
+def _portal_payload(item: Report) -> dict[str, Any]:
+    import json
+
+    return json.loads(item.snapshot.payload)
+
+
+@require_perm("cases.use_portal")
+@require_safe
+def portal_report(request: HttpRequest, report_id: int) -> HttpResponse:
+    item = get_report_for(request.user, report_id)
+    actions.record_view(item, request.user, via="portal")
+    return _no_store(
+        render(
+            request,
+            "cases/portal_report.html",
+            {
+                "report": item,
+                "snapshot": item.snapshot,
+                "payload": _portal_payload(item),
+                "outcome_form": OutcomeForm(initial={"outcome": item.outcome or None}),
+                "can_acknowledge": request.user.has_perm("cases.acknowledge_report", item),
+            },
+        )
+    )
+
+
+@require_perm("cases.use_portal")
+@require_safe
+def portal_payload(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The snapshot itself, byte for byte, as the agency's record of what it received."""
+    item = get_report_for(request.user, report_id)
+    actions.record_view(item, request.user, via="portal_payload")
+    response = HttpResponse(item.snapshot.payload_bytes, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{item.reference}.json"'
+    response["X-Content-SHA256"] = item.snapshot.sha256
+    return _no_store(response)
+
+
+@require_perm("cases.use_portal")
+@require_POST
+def portal_acknowledge(request: HttpRequest, report_id: int) -> HttpResponse:
+    item = get_report_for(request.user, report_id)
+    if request.user.has_perm("cases.acknowledge_report", item):
+        actions.acknowledge(item, actor=request.user)
+        messages.success(request, _("Acknowledged."))
+    return redirect("cases:portal_report", report_id=item.pk)
+
+
+@require_perm("cases.use_portal")
+@require_POST
+def portal_outcome(request: HttpRequest, report_id: int) -> HttpResponse:
+    item = get_report_for(request.user, report_id, "cases.record_outcome")
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an outcome."))
+    else:
+        actions.record_outcome(item, form.cleaned_data["outcome"], actor=request.user)
+        messages.success(request, _("Outcome recorded."))
+    return redirect("cases:portal_report", report_id=item.pk)

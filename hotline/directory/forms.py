@@ -156,6 +156,7 @@ class JoinForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     state = forms.ChoiceField(label=_("State"), choices=())
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = JoinApplication

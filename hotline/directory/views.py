@@ -158,8 +158,16 @@ def _listing_context(organization: Organization, staff: bool) -> dict[str, Any]:
             Q(organization=organization) | Q(service_at_locations__service_id__in=service_ids)
         ).distinct()
     }
+    # Confidential by its attribute, the source of truth (the column is a search-index copy).
+    secret = set(
+        Attribute.objects.filter(
+            taxonomy_term_id=profile.CONFIDENTIAL.id, link_id__in=list(locations)
+        ).values_list("link_id", flat=True)
+    )
+    for pk, location in locations.items():
+        location.confidential = pk in secret
     if not staff:
-        locations = {pk: loc for pk, loc in locations.items() if not loc.confidential}
+        locations = {pk: loc for pk, loc in locations.items() if pk not in secret}
     addresses: dict[Any, list[Address]] = defaultdict(list)
     for address in Address.objects.filter(location_id__in=locations):
         addresses[address.location_id].append(address)

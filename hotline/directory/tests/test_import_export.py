@@ -244,4 +244,4 @@ def test_curator_upload_page_imports_or_lists_every_problem(client_for) -> None:
     assert response.status_code == 200 and "created" in response.content.decode()
     assert Organization.objects.count() == 3
     event = AuditEvent.objects.filter(action="directory.import").last()
-    assert event.actor_id is not None
+    assert event is not None and event.actor_id is not None

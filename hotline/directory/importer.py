@@ -445,6 +445,8 @@ class Result:
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     warnings: list[str] = field(default_factory=list)
     touched: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+    touched_count: int = 0
+    rebuild_index: bool = False
 
     def summary(self) -> dict[str, int]:
         return {
@@ -474,9 +476,12 @@ def run_import(
             if table.name in source.readers:
                 _write_table(table, source, result, who, progress, report.counts)
         if refresh_index:
-            from hotline.directory.index import refresh_for_import
+            from hotline.directory.index import rebuild_all, refresh_for_import
 
-            refresh_for_import(result.touched)
+            if result.rebuild_index:
+                rebuild_all()
+            else:
+                refresh_for_import(result.touched)
         record(
             "directory.import",
             actor=actor,
@@ -515,6 +520,7 @@ def _write_table(
         progress(f"import {table.name}", done, done)
 
 
+REBUILD_INDEX_ABOVE = 20000
 INDEXED = {"organization", "service", "location", "service_at_location"}
 TOUCH = {"service_id", "location_id", "organization_id", "service_at_location_id"}
 
@@ -626,6 +632,13 @@ def _write_batch(table: Table, rows: list[dict[str, Any]], result: Result, who: 
                         )
                     )
         touched = result.touched
+        if result.rebuild_index:
+            continue
+        if result.touched_count > REBUILD_INDEX_ABOVE:
+            # Past this many, the whole index is rebuilt: stop remembering ids.
+            result.rebuild_index, result.touched = True, defaultdict(set)
+            continue
+        result.touched_count += 1
         if table.name in INDEXED:
             touched[table.name].add(row["id"])
         for name in TOUCH & row.keys():

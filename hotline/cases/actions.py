@@ -222,6 +222,7 @@ def request_report(
         )
         if not decision.needs_approval:
             send_report(report, actor=actor)
+            report.refresh_from_db()
     return report
 
 

@@ -120,7 +120,8 @@ def decide_potential(case: Case, potential: bool, *, actor: Any, reasons: Iterab
             CaseAlert.objects.bulk_create(CaseAlert(user=u, case=case) for u in supervisors)
             record("case.alert", obj=case, detail={"supervisors": len(supervisors)})
             user_ids = [u.pk for u in supervisors]
-            transaction.on_commit(lambda: send_case_alert_email.enqueue(case.pk, user_ids))
+            # The database task backend commits the email's task with this transaction.
+            send_case_alert_email.enqueue(case.pk, user_ids)
     return case
 
 
@@ -309,8 +310,7 @@ def send_report(report: Report, *, actor: Any) -> Snapshot:
         if report.case.status in (CaseStatus.OPEN, CaseStatus.MONITORING):
             set_status(report.case, CaseStatus.REFERRED, actor=actor)
         if link is not None:
-            agency_id = link.agency_id
-            transaction.on_commit(lambda: send_portal_email.enqueue(agency_id))
+            send_portal_email.enqueue(link.agency_id)
     return snapshot
 
 

@@ -39,7 +39,7 @@ def test_liaison_sees_only_their_agencys_reports(client_for, sent) -> None:
 
 @pytest.mark.parametrize("name", ["cases:portal_report", "cases:portal_payload"])
 def test_liaison_cannot_see_other_agencys_report(client_for, sent, name) -> None:
-    to_a, to_b = sent
+    _, to_b = sent
     url = reverse(name, kwargs={"report_id": to_b.pk})
     assert client_for("liaison_a").get(url).status_code == 404
     # The same answer as for a report that does not exist: nothing to learn from it.

@@ -34,6 +34,7 @@ demo: setup
 	DEBUG=1 $(MANAGE) load_library_seed
 	DEBUG=1 $(MANAGE) demo_contacts
 	DEBUG=1 $(MANAGE) directory_demo
+	DEBUG=1 $(MANAGE) cases_demo
 	@echo "Serving http://127.0.0.1:8000 (staff sign-in: /accounts/sign-in/). Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \
 	DEBUG=1 $(MANAGE) db_worker --no-reload & \

@@ -68,10 +68,8 @@ class ReportingPolicy(models.Model):
 
     @classmethod
     def current(cls) -> "ReportingPolicy":
-        policy = cls.objects.filter(pk=1).first()
-        if policy is None:
-            policy = cls(pk=1, recipient_kinds=list(DEFAULT_RECIPIENT_KINDS))
-        return policy
+        found = ReportingPolicy.objects.filter(pk=1).first()
+        return found or ReportingPolicy(pk=1, recipient_kinds=list(DEFAULT_RECIPIENT_KINDS))
 
 
 DEFAULT_RECIPIENT_KINDS = ("law_enforcement", "task_force", "government")

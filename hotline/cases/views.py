@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from hotline.accounts.access import require_perm
+from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.audit.models import AuditEvent
 from hotline.cases import actions, gate, suggest
@@ -392,6 +393,7 @@ def report_decline(request: HttpRequest, report_id: int) -> HttpResponse:
 def supervisor(request: HttpRequest) -> HttpResponse:
     """Reports awaiting approval and the alerts of cases marked potential trafficking."""
     user = request.user
+    assert isinstance(user, User)
     if request.method == "POST":
         CaseAlert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
         return redirect("cases:supervisor")

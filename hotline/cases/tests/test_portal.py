@@ -131,7 +131,7 @@ def test_portal_email_says_only_that_a_report_is_waiting(personas, sent) -> None
     (message,) = mail.outbox
     assert message.to == ["liaison-a@example.org"]
     for secret in ["Maria", "Lopez", "555", "Hidden", "CS-", "RP-"]:
-        assert secret not in message.subject + message.body
+        assert secret not in str(message.subject) + str(message.body)
 
 
 def test_staff_cannot_use_the_portal_and_liaisons_cannot_open_cases(client_for, sent) -> None:

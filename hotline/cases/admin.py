@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from hotline.cases.models import AgencyLink, ReportingPolicy
+
+
+@admin.register(ReportingPolicy)
+class ReportingPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "require_approval_with_consent",
+        "allow_minor_exception",
+        "allow_imminent_danger_exception",
+        "max_consent_age_days",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One policy: the gate reads the row with id 1.
+        return not ReportingPolicy.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AgencyLink)
+class AgencyLinkAdmin(admin.ModelAdmin):
+    list_display = ["agency", "organization"]
+    raw_id_fields = ["organization"]

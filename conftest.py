@@ -1,6 +1,6 @@
 """Personas and signed-in clients shared by every app's tests (STYLE.md: one fixture module)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -86,7 +86,7 @@ def client_for(personas: dict[str, User | None]) -> Callable[[str], Client]:
     return build
 
 
-# --- Browser tests (marked `browser`): one headless Chromium per session -----------------------
+# --- Browser tests (marked `browser`): one headless Chromium per test module -------------------
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -99,10 +99,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright. Skips when Chromium is absent, except in CI
-    (CI=true), where a missing browser is a failure."""
+    (CI=true), where a missing browser is a failure.
+
+    One per test module rather than per session: while Playwright runs, its event loop runs in
+    this thread, and Django refuses database access unless DJANGO_ALLOW_ASYNC_UNSAFE is set. That
+    variable must not outlive the browser tests (subprocesses of later tests would inherit it,
+    and `check --deploy` rightly fails on it)."""
     import os
     from pathlib import Path
 
@@ -111,19 +116,24 @@ def browser():  # type: ignore[no-untyped-def]
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    # Playwright's sync API runs an event loop in this thread; Django then refuses database
-    # access from it unless told that this is deliberate.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(service_workers="block")
     tab = context.new_page()
     yield tab

@@ -107,8 +107,18 @@ LANGUAGE_NAMES: dict[str, Promise] = {
 
 class VocabularyQuerySet(models.QuerySet[Any]):
     def in_use(self) -> "VocabularyQuerySet":
-        """Only the terms at least one published resource carries."""
-        return self.filter(resources__is_published=True).distinct()
+        """Only the terms at least one published resource carries (an indexed EXISTS per term,
+        not a join over every resource)."""
+        relation = self.model._meta.get_field("resources")
+        through = getattr(relation, "through", None)
+        if through is None:  # a foreign key from Resource (publishers)
+            used = Resource.objects.filter(publisher=models.OuterRef("pk"), is_published=True)
+        else:
+            column = f"{self.model._meta.model_name}_id"
+            used = through.objects.filter(
+                **{column: models.OuterRef("pk")}, resource__is_published=True
+            )
+        return self.filter(models.Exists(used))
 
 
 class Term(models.Model):

@@ -10,9 +10,11 @@ Both engines stem English (porter / snowball) and match every word as a prefix (
 - maps common Spanish words to the English vocabulary of the library ("trata", "tráfico" →
   trafficking, "niños" → child…), and indexes topic, type and audience names in every language
   of the site, so that "trata de personas" or "salud" finds resources;
-- corrects typing mistakes: a word that starts no indexed word is matched also as the indexed
-  words within a small edit distance ("assesment" → "assessment"), found in `SearchWord`;
-- asks for every word first, and for any word when that finds nothing.
+- corrects typing mistakes when the words as typed find nothing: a word that starts no indexed
+  word is matched also as the indexed words within a small edit distance ("meidcal" →
+  "medical"), found in `SearchWord` (stemming alone already turns "assesment" into "asses",
+  a prefix of "assess");
+- asks for every word first, then with corrections, then for any word.
 """
 
 import re
@@ -199,17 +201,17 @@ def is_known_prefix(term: str) -> bool:
     ).exists()
 
 
-def query_groups(text: str) -> list[list[str]]:
-    """One group of alternatives per word of the query; a resource must match every group."""
-    groups: list[list[str]] = []
-    for term in dict.fromkeys(words(text)):
-        if term in STOP_WORDS or len(groups) == MAX_TERMS:
-            continue
-        alternatives = [term, *spanish(term)]
-        if not spanish(term) and not is_known_prefix(term):
-            alternatives += corrections(term)
-        groups.append(list(dict.fromkeys(alternatives)))
-    return groups
+def query_terms(text: str) -> list[str]:
+    """The words of a query that can find something: no stop words, no repeats."""
+    terms = [t for t in dict.fromkeys(words(text)) if t not in STOP_WORDS]
+    return terms[:MAX_TERMS]
+
+
+def with_corrections(group: list[str]) -> list[str]:
+    term = group[0]
+    if len(group) > 1 or is_known_prefix(term):  # Spanish, or a word the library holds
+        return group
+    return [*group, *(word for word in corrections(term) if word not in group)]
 
 
 @dataclass(frozen=True)
@@ -249,11 +251,23 @@ def document_for(resource: Resource) -> Document:
     )
 
 
-SQLITE_MATCH = (
+# Ranking costs time for every match: a word most resources hold ("trafficking", in this
+# library) would rank thousands. Above RANK_ALL matches, only the resources that hold the words
+# in their title are ranked, first (if they are not too many themselves); the others follow
+# unranked, newest first.
+RANK_ALL = 300
+
+SQLITE_COUNT = "SELECT count(*) FROM library_search_fts WHERE library_search_fts MATCH %s"
+SQLITE_RANKED = (
     "SELECT f.rowid FROM library_search_fts f JOIN library_resource r ON r.id = f.rowid "
     "WHERE library_search_fts MATCH %s AND (r.is_published OR %s) "
     # bm25 weights of the columns title, summary, publisher, topics, extra (lower is better).
     "ORDER BY bm25(library_search_fts, 10.0, 2.0, 4.0, 4.0, 1.0), f.rowid LIMIT %s"
+)
+SQLITE_UNRANKED = (
+    "SELECT f.rowid FROM library_search_fts f JOIN library_resource r ON r.id = f.rowid "
+    "WHERE library_search_fts MATCH %s AND (r.is_published OR %s) "
+    "ORDER BY f.rowid DESC LIMIT %s"
 )
 POSTGRES_INSERT = (
     "INSERT INTO library_search_document (resource_id, document) VALUES (%s, "
@@ -262,11 +276,20 @@ POSTGRES_INSERT = (
     "|| setweight(to_tsvector('english', %s), 'D')) "
     "ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document"
 )
-POSTGRES_MATCH = (
+POSTGRES_COUNT = (
+    "SELECT count(*) FROM library_search_document WHERE document @@ to_tsquery('english', %s)"
+)
+POSTGRES_RANKED = (
     "SELECT d.resource_id FROM library_search_document d "
     "JOIN library_resource r ON r.id = d.resource_id, to_tsquery('english', %s) q "
     "WHERE d.document @@ q AND (r.is_published OR %s) "
     "ORDER BY ts_rank_cd(d.document, q) DESC, d.resource_id LIMIT %s"
+)
+POSTGRES_UNRANKED = (
+    "SELECT d.resource_id FROM library_search_document d "
+    "JOIN library_resource r ON r.id = d.resource_id "
+    "WHERE d.document @@ to_tsquery('english', %s) AND (r.is_published OR %s) "
+    "ORDER BY d.resource_id DESC LIMIT %s"
 )
 
 
@@ -274,8 +297,39 @@ def rows(documents: Sequence[Document]) -> list[tuple[int, str, str, str, str, s
     return [(d.resource_id, d.title, d.summary, d.publisher, d.topics, d.extra) for d in documents]
 
 
-class SQLiteEngine:
+class Engine:
+    count_sql = ranked_sql = unranked_sql = ""
+
+    def expression(self, groups: list[list[str]], conjunction: str, title_only: bool) -> str:
+        raise NotImplementedError
+
+    def count(self, cursor: Any, expression: str) -> int:
+        cursor.execute(self.count_sql, [expression])
+        return int(cursor.fetchone()[0])
+
+    def ids(self, cursor: Any, sql: str, params: list[Any]) -> list[int]:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+    def match(
+        self, cursor: Any, groups: list[list[str]], conjunction: str, published: bool, limit: int
+    ) -> list[int]:
+        everywhere = self.expression(groups, conjunction, title_only=False)
+        if self.count(cursor, everywhere) <= RANK_ALL:
+            return self.ids(cursor, self.ranked_sql, [everywhere, not published, limit])
+        in_title = self.expression(groups, conjunction, title_only=True)
+        first: list[int] = []
+        if self.count(cursor, in_title) <= RANK_ALL:
+            first = self.ids(cursor, self.ranked_sql, [in_title, not published, limit])
+        seen = set(first)
+        rest = self.ids(cursor, self.unranked_sql, [everywhere, not published, limit + len(first)])
+        return (first + [pk for pk in rest if pk not in seen])[:limit]
+
+
+class SQLiteEngine(Engine):
     """The FTS5 table of migration 0002, one row per resource with rowid = resource id."""
+
+    count_sql, ranked_sql, unranked_sql = SQLITE_COUNT, SQLITE_RANKED, SQLITE_UNRANKED
 
     def delete(self, cursor: Any, ids: Sequence[int]) -> None:
         cursor.executemany("DELETE FROM library_search_fts WHERE rowid = %s", [(i,) for i in ids])
@@ -290,19 +344,18 @@ class SQLiteEngine:
     def clear(self, cursor: Any) -> None:
         cursor.execute("DELETE FROM library_search_fts")
 
-    def expression(self, groups: list[list[str]], conjunction: str) -> str:
+    def expression(self, groups: list[list[str]], conjunction: str, title_only: bool) -> str:
         # Terms are [a-z0-9]+ only: quoting them cannot change the query's syntax.
-        return f" {conjunction} ".join(
+        query = f" {conjunction} ".join(
             "(" + " OR ".join(f'"{term}"*' for term in group) + ")" for group in groups
         )
-
-    def match(self, cursor: Any, expression: str, published_only: bool, limit: int) -> list[int]:
-        cursor.execute(SQLITE_MATCH, [expression, not published_only, limit])
-        return [row[0] for row in cursor.fetchall()]
+        return f"{{title}} : ({query})" if title_only else query
 
 
-class PostgresEngine:
+class PostgresEngine(Engine):
     """The tsvector table of migration 0002, weighted A (title) to D (type, audiences)."""
+
+    count_sql, ranked_sql, unranked_sql = POSTGRES_COUNT, POSTGRES_RANKED, POSTGRES_UNRANKED
 
     def delete(self, cursor: Any, ids: Sequence[int]) -> None:
         cursor.execute(
@@ -315,15 +368,12 @@ class PostgresEngine:
     def clear(self, cursor: Any) -> None:
         cursor.execute("TRUNCATE library_search_document")
 
-    def expression(self, groups: list[list[str]], conjunction: str) -> str:
+    def expression(self, groups: list[list[str]], conjunction: str, title_only: bool) -> str:
         operator = " & " if conjunction == "AND" else " | "
+        prefix = ":*A" if title_only else ":*"  # weight A is the title
         return operator.join(
-            "(" + " | ".join(f"{term}:*" for term in group) + ")" for group in groups
+            "(" + " | ".join(f"{term}{prefix}" for term in group) + ")" for group in groups
         )
-
-    def match(self, cursor: Any, expression: str, published_only: bool, limit: int) -> list[int]:
-        cursor.execute(POSTGRES_MATCH, [expression, not published_only, limit])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def engine(vendor: str | None = None) -> SQLiteEngine | PostgresEngine:
@@ -377,13 +427,19 @@ def rebuild(batch: int = 500) -> int:
 
 
 def search(text: str, *, limit: int = 500, published_only: bool = True) -> list[int]:
-    """Ids of the resources matching `text`, best first."""
-    groups = query_groups(text)
+    """Ids of the resources matching `text`, best first: every word (as typed, or its
+    Spanish-to-English equivalents), else with typing mistakes corrected, else any word."""
+    groups = [[term, *spanish(term)] for term in query_terms(text)]
     if not groups:
         return []
     backend = engine()
     with connection.cursor() as cursor:
-        found = backend.match(cursor, backend.expression(groups, "AND"), published_only, limit)
+        found = backend.match(cursor, groups, "AND", published_only, limit)
+        if found:
+            return found
+        corrected = [with_corrections(group) for group in groups]
+        if corrected != groups:
+            found = backend.match(cursor, corrected, "AND", published_only, limit)
         if not found and len(groups) > 1:
-            found = backend.match(cursor, backend.expression(groups, "OR"), published_only, limit)
+            found = backend.match(cursor, corrected, "OR", published_only, limit)
     return found

@@ -1,7 +1,8 @@
+from collections.abc import Sequence
 from typing import cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,10 +15,11 @@ from hotline.library.forms import LibraryFilterForm, ResourceForm
 from hotline.library.models import Collection, Resource
 
 PAGE_SIZE = 20
+SEARCH_LIMIT = 500  # the best 500 matches are enough to page through
 
 
-def ranked_page(ids: list[int], number: str | None) -> tuple[object, list[Resource]]:
-    """One page of resources in the order of `ids` (the search ranking)."""
+def ranked_page(ids: Sequence[int], number: str | None) -> tuple[Page, list[Resource]]:
+    """One page of resources in the order of `ids` (a search ranking, or a query of ids)."""
     page = Paginator(ids, PAGE_SIZE).get_page(number)
     by_id = Resource.objects.for_listing().in_bulk(list(page.object_list))
     return page, [by_id[i] for i in page.object_list if i in by_id]
@@ -35,23 +37,29 @@ def index(request: HttpRequest) -> HttpResponse:
         resources = form.filter(resources)
         query = form.cleaned_data["q"].strip()
         filtered = any(value for name, value in form.cleaned_data.items() if name != "q")
+    ids: Sequence[int]
     if query:
-        ranked = search.search(query)
-        allowed = set(resources.filter(pk__in=ranked).values_list("pk", flat=True))
-        ids = [pk for pk in ranked if pk in allowed]
-    else:
-        ids = list(resources.order_by("title", "pk").values_list("pk", flat=True).distinct())
+        ids = search.search(query, limit=SEARCH_LIMIT)  # published only, best first
+        if filtered:
+            allowed = set(resources.filter(pk__in=ids).values_list("pk", flat=True))
+            ids = [pk for pk in ids if pk in allowed]
+    else:  # counted and sliced by the database, not loaded whole
+        ids = cast(
+            Sequence[int], resources.order_by("title", "pk").values_list("pk", flat=True).distinct()
+        )
     page, items = ranked_page(ids, request.GET.get("page"))
     return render(
         request,
         "library/index.html",
         {
             "form": form,
+            "options": form.options(),
             "query": query,
             "filtered": filtered,
             "page": page,
             "resources": items,
-            "count": len(ids),
+            "count": page.paginator.count,
+            "capped": bool(query) and page.paginator.count == SEARCH_LIMIT,
         },
     )
 

@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
+from django.utils import translation
 
 register = template.Library()
 
@@ -16,11 +17,12 @@ def language_links(context: template.Context) -> list[dict[str, object]]:
     return [
         {
             "code": code,
-            "name": name,
+            # Each language in its own name: a visitor who cannot read the page finds theirs.
+            "name": translation.get_language_info(code)["name_local"],
             "url": translate_url(request.path, code),
             "current": code == current,
         }
-        for code, name in settings.LANGUAGES
+        for code, _name in settings.LANGUAGES
     ]
 
 

@@ -4,6 +4,7 @@ keyboard and without JavaScript. The list of public pages comes from the authori
 checked as well."""
 
 import gzip
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,14 +34,16 @@ def public_pages(personas: dict) -> list[str]:
 
 
 @pytest.fixture
-def site(live_server, personas) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+def site(live_server: Any, personas: dict) -> tuple[str, list[str]]:
     load_seed()
     urls = public_pages(personas)
     assert "/" in urls and "/library/" in urls and len(urls) >= 8, urls
     return live_server.url, [*urls, "/es/", "/es/library/?q=trafico"]
 
 
-def test_public_pages_load_nothing_from_another_host_and_stay_light(site, browser) -> None:  # type: ignore[no-untyped-def]
+def test_public_pages_load_nothing_from_another_host_and_stay_light(
+    site: tuple[str, list[str]], browser: Any
+) -> None:
     base, urls = site
     host = urlsplit(base).netloc
     for url in urls:
@@ -64,7 +67,9 @@ def test_public_pages_load_nothing_from_another_host_and_stay_light(site, browse
         assert sum(weights.values()) <= MAX_PAGE_BYTES, (url, weights)
 
 
-def test_public_pages_have_no_serious_accessibility_violation(site, page) -> None:  # type: ignore[no-untyped-def]
+def test_public_pages_have_no_serious_accessibility_violation(
+    site: tuple[str, list[str]], page: Any
+) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -80,7 +85,9 @@ def test_public_pages_have_no_serious_accessibility_violation(site, page) -> Non
         assert not serious, (url, serious)
 
 
-def test_keyboard_alone_goes_home_audience_resource_then_quick_exit(site, page) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_alone_goes_home_audience_resource_then_quick_exit(
+    site: tuple[str, list[str]], page: Any
+) -> None:
     base, _ = site
     settings = PublicSettings.current()
     settings.quick_exit_url = f"{base}/healthz"
@@ -111,7 +118,9 @@ def test_keyboard_alone_goes_home_audience_resource_then_quick_exit(site, page) 
     assert page.url == f"{base}/for/first-responders/"
 
 
-def test_quick_exit_by_click_replaces_the_page_in_history(site, page) -> None:  # type: ignore[no-untyped-def]
+def test_quick_exit_by_click_replaces_the_page_in_history(
+    site: tuple[str, list[str]], page: Any
+) -> None:
     base, _ = site
     settings = PublicSettings.current()
     settings.quick_exit_url = f"{base}/healthz"
@@ -124,7 +133,7 @@ def test_quick_exit_by_click_replaces_the_page_in_history(site, page) -> None:  
     assert page.url == f"{base}/"
 
 
-def test_pages_work_without_javascript(site, browser) -> None:  # type: ignore[no-untyped-def]
+def test_pages_work_without_javascript(site: tuple[str, list[str]], browser: Any) -> None:
     base, _ = site
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -135,6 +144,7 @@ def test_pages_work_without_javascript(site, browser) -> None:  # type: ignore[n
     page.press("#home-q", "Enter")
     page.wait_for_url(f"{base}/library/?q=polaris+assesment")
     assert page.locator("main .resource").count() >= 2
+    page.click("form.filters summary")  # the filters fold away until opened
     page.select_option("#id_type", "assessment_tool")
     page.click("form.filters button[type=submit]")
     assert "type=assessment_tool" in page.url

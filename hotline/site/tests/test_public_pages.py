@@ -84,6 +84,8 @@ def test_unknown_audience_is_not_found(seeded: None) -> None:
 
 def test_library_filters(seeded: None) -> None:
     page = html("/library/?audience=law_enforcement&type=handbook")
+    assert '<option value="law_enforcement" selected>Law enforcement</option>' in page
+    assert '<option value="handbook" selected>' in page
     assert "First Aid Kit For Use By Law Enforcement" in page
     assert "IOM Handbook" not in page
     page = html("/library/?topic=gang_trafficking")

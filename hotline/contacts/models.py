@@ -190,8 +190,6 @@ class Contact(models.Model):
         blank=True,
         related_name="assigned_contacts",
     )
-    # The cases app links contacts to situations; until it exists the field stays empty.
-    case_id = models.BigIntegerField(_("case"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -103,6 +103,27 @@ def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
+CELL_DEGREES = 0.5  # about 35 miles of latitude
+
+
+def cell(latitude: float, longitude: float) -> int:
+    """The grid square a point lies in, as one indexed integer."""
+    row = math.floor((latitude + 90) / CELL_DEGREES)
+    column = math.floor((longitude + 180) / CELL_DEGREES)
+    return row * 1000 + column
+
+
+def cells(latitude: float, longitude: float, lat_delta: float, lon_delta: float) -> list[int]:
+    """Every grid square that meets the box (the box does not wrap around the antimeridian)."""
+    low = cell(max(-90.0, latitude - lat_delta), max(-180.0, longitude - lon_delta))
+    high = cell(min(89.999, latitude + lat_delta), min(179.999, longitude + lon_delta))
+    return [
+        row * 1000 + column
+        for row in range(low // 1000, high // 1000 + 1)
+        for column in range(low % 1000, high % 1000 + 1)
+    ]
+
+
 def bounding_box(latitude: float, longitude: float, miles: float) -> tuple[float, float]:
     """Half-height and half-width in degrees of a box that holds the circle."""
     lat_delta = miles / MILES_PER_DEGREE_LAT

@@ -257,6 +257,7 @@ def _build(service_ids: list[Any], delete: bool) -> None:
                     "service_at_location_id": sal["id"],
                     "latitude": lat,
                     "longitude": lon,
+                    "cell": geo.cell(lat, lon),
                     "city": (address.get("city") or "")[:255],
                     "state": state,
                     "postal_code": postal_code,

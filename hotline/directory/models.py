@@ -396,8 +396,12 @@ class SearchEntryQuerySet(models.QuerySet["SearchEntry"]):
         return self.filter(public=True)
 
     def in_box(self, lat: float, lon: float, lat_delta: float, lon_delta: float) -> Any:
+        # An equality lookup on the indexed grid squares that meet the box, then the box.
+        # National entries have no square and no coordinates, so this leaves them out.
+        from hotline.directory.geo import cells
+
         return self.filter(
-            national=False,
+            cell__in=cells(lat, lon, lat_delta, lon_delta),
             latitude__gte=lat - lat_delta,
             latitude__lte=lat + lat_delta,
             longitude__gte=lon - lon_delta,
@@ -421,6 +425,7 @@ class SearchEntry(models.Model):
     national = models.BooleanField(default=False)
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)
+    cell = models.IntegerField(null=True)  # geo.cell(latitude, longitude)
     city = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=64, blank=True)
     postal_code = models.CharField(max_length=32, blank=True)
@@ -442,6 +447,7 @@ class SearchEntry(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="directory_search_latlon"),
+            models.Index(fields=["cell", "latitude"], name="directory_search_cell"),
             models.Index(fields=["national", "public"], name="directory_search_national"),
             models.Index(fields=["service"], name="directory_search_service"),
         ]

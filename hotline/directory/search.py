@@ -226,12 +226,19 @@ def search(query: Query, limit: int = 50, now: dt.datetime | None = None) -> Res
     local: list[Hit] = []
     total = 0
     if query.place is not None:
-        found = _local(query, now, FIELDS)
+        # Distances from the few columns they need; every column only for the rows shown.
+        fields = ["id", "latitude", "longitude"]
+        if query.open_now:
+            fields += ["hours", "time_zone", "open_24_7"]
+        found = _local(query, now, fields)
         total = len(found)
-        found.sort(key=lambda pair: (pair[0], pair[1]["organization_name"]))
+        found.sort(key=lambda pair: (pair[0], pair[1]["id"]))
+        nearest = {entry["id"]: distance for distance, entry in found[:limit]}
+        rows = SearchEntry.objects.filter(id__in=list(nearest)).values(*FIELDS)
+        ordered = sorted(rows, key=lambda entry: (nearest[entry["id"]], entry["id"]))
         local = [
-            Hit(entry, distance, _reasons(query, entry, distance))
-            for distance, entry in found[:limit]
+            Hit(entry, nearest[entry["id"]], _reasons(query, entry, nearest[entry["id"]]))
+            for entry in ordered
         ]
     national_rows = (
         _filtered(query).filter(national=True).order_by("organization_name", "service_name")

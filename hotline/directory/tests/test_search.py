@@ -161,3 +161,17 @@ def test_search_page_queries_do_not_grow_with_results(
     with django_assert_max_num_queries(20):
         response = client.post(reverse("directory:search"), data)
     assert response.content.decode().count('class="hit"') == 4
+
+
+def test_grid_squares_cover_the_whole_circle() -> None:
+    for lat, lon, miles in [
+        (41.88, -87.62, 25),
+        (64.8, -147.7, 250),
+        (19.7, -155.1, 50),
+        (40.0, -75.0, 5),
+    ]:
+        lat_d, lon_d = geo.bounding_box(lat, lon, miles)
+        squares = set(geo.cells(lat, lon, lat_d, lon_d))
+        for dlat in (-lat_d, 0, lat_d):
+            for dlon in (-lon_d, 0, lon_d):
+                assert geo.cell(lat + dlat, lon + dlon) in squares

@@ -189,8 +189,13 @@ def corrections(term: str) -> list[str]:
     near = SearchWord.objects.filter(
         initial=term[0], length__gte=len(term) - limit, length__lte=len(term) + limit
     ).values_list("word", flat=True)
+    letters = set(term)
     scored = sorted(
-        (distance, word) for word in near if (distance := edit_distance(term, word, limit)) <= limit
+        (distance, word)
+        for word in near
+        # An edit changes at most two letters of the letter sets: a cheap test before the distance.
+        if len(letters.symmetric_difference(word)) <= 2 * limit
+        and (distance := edit_distance(term, word, limit)) <= limit
     )
     return [word for _, word in scored[:3]]
 
@@ -257,7 +262,11 @@ def document_for(resource: Resource) -> Document:
 # unranked, newest first.
 RANK_ALL = 300
 
-SQLITE_COUNT = "SELECT count(*) FROM library_search_fts WHERE library_search_fts MATCH %s"
+# Counting stops once it passes RANK_ALL: a count of every match would cost as much as ranking.
+SQLITE_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM library_search_fts "
+    "WHERE library_search_fts MATCH %s LIMIT 301)"
+)
 SQLITE_RANKED = (
     "SELECT f.rowid FROM library_search_fts f JOIN library_resource r ON r.id = f.rowid "
     "WHERE library_search_fts MATCH %s AND (r.is_published OR %s) "
@@ -270,14 +279,15 @@ SQLITE_UNRANKED = (
     "ORDER BY f.rowid DESC LIMIT %s"
 )
 POSTGRES_INSERT = (
-    "INSERT INTO library_search_document (resource_id, document) VALUES (%s, "
+    "INSERT INTO library_search_document (resource_id, document, title) VALUES (%s, "
     "setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'C') "
     "|| setweight(to_tsvector('english', %s), 'B') || setweight(to_tsvector('english', %s), 'B') "
-    "|| setweight(to_tsvector('english', %s), 'D')) "
-    "ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document"
+    "|| setweight(to_tsvector('english', %s), 'D'), to_tsvector('english', %s)) "
+    "ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document, title = EXCLUDED.title"
 )
 POSTGRES_COUNT = (
-    "SELECT count(*) FROM library_search_document WHERE document @@ to_tsquery('english', %s)"
+    "SELECT count(*) FROM (SELECT 1 FROM library_search_document "
+    "WHERE document @@ to_tsquery('english', %s) LIMIT 301) s"
 )
 POSTGRES_RANKED = (
     "SELECT d.resource_id FROM library_search_document d "
@@ -291,20 +301,42 @@ POSTGRES_UNRANKED = (
     "WHERE d.document @@ to_tsquery('english', %s) AND (r.is_published OR %s) "
     "ORDER BY d.resource_id DESC LIMIT %s"
 )
+# Titles have a vector and an index of their own (migration 0003): filtering the whole
+# document by weight A would recheck every document holding the word anywhere.
+POSTGRES_TITLE_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM library_search_document "
+    "WHERE title @@ to_tsquery('english', %s) LIMIT 301) s"
+)
+POSTGRES_TITLE_RANKED = (
+    "SELECT d.resource_id FROM library_search_document d "
+    "JOIN library_resource r ON r.id = d.resource_id, to_tsquery('english', %s) q "
+    "WHERE d.title @@ q AND (r.is_published OR %s) "
+    "ORDER BY ts_rank_cd(d.document, q) DESC, d.resource_id LIMIT %s"
+)
+assert RANK_ALL == 300  # the LIMIT 301 of the counts above
 
 
 def rows(documents: Sequence[Document]) -> list[tuple[int, str, str, str, str, str]]:
     return [(d.resource_id, d.title, d.summary, d.publisher, d.topics, d.extra) for d in documents]
 
 
-class Engine:
-    count_sql = ranked_sql = unranked_sql = ""
+def rows_with_title(
+    documents: Sequence[Document],
+) -> list[tuple[int, str, str, str, str, str, str]]:
+    return [(*row, row[1]) for row in rows(documents)]
 
-    def expression(self, groups: list[list[str]], conjunction: str, title_only: bool) -> str:
+
+class Engine:
+    count_sql = ranked_sql = unranked_sql = title_count_sql = title_ranked_sql = ""
+
+    def expression(self, groups: list[list[str]], conjunction: str) -> str:
         raise NotImplementedError
 
-    def count(self, cursor: Any, expression: str) -> int:
-        cursor.execute(self.count_sql, [expression])
+    def title_expression(self, groups: list[list[str]], conjunction: str) -> str:
+        return self.expression(groups, conjunction)
+
+    def count(self, cursor: Any, sql: str, expression: str) -> int:
+        cursor.execute(sql, [expression])
         return int(cursor.fetchone()[0])
 
     def ids(self, cursor: Any, sql: str, params: list[Any]) -> list[int]:
@@ -314,13 +346,13 @@ class Engine:
     def match(
         self, cursor: Any, groups: list[list[str]], conjunction: str, published: bool, limit: int
     ) -> list[int]:
-        everywhere = self.expression(groups, conjunction, title_only=False)
-        if self.count(cursor, everywhere) <= RANK_ALL:
+        everywhere = self.expression(groups, conjunction)
+        if self.count(cursor, self.count_sql, everywhere) <= RANK_ALL:
             return self.ids(cursor, self.ranked_sql, [everywhere, not published, limit])
-        in_title = self.expression(groups, conjunction, title_only=True)
+        in_title = self.title_expression(groups, conjunction)
         first: list[int] = []
-        if self.count(cursor, in_title) <= RANK_ALL:
-            first = self.ids(cursor, self.ranked_sql, [in_title, not published, limit])
+        if self.count(cursor, self.title_count_sql, in_title) <= RANK_ALL:
+            first = self.ids(cursor, self.title_ranked_sql, [in_title, not published, limit])
         seen = set(first)
         rest = self.ids(cursor, self.unranked_sql, [everywhere, not published, limit + len(first)])
         return (first + [pk for pk in rest if pk not in seen])[:limit]
@@ -330,6 +362,7 @@ class SQLiteEngine(Engine):
     """The FTS5 table of migration 0002, one row per resource with rowid = resource id."""
 
     count_sql, ranked_sql, unranked_sql = SQLITE_COUNT, SQLITE_RANKED, SQLITE_UNRANKED
+    title_count_sql, title_ranked_sql = SQLITE_COUNT, SQLITE_RANKED
 
     def delete(self, cursor: Any, ids: Sequence[int]) -> None:
         cursor.executemany("DELETE FROM library_search_fts WHERE rowid = %s", [(i,) for i in ids])
@@ -344,18 +377,21 @@ class SQLiteEngine(Engine):
     def clear(self, cursor: Any) -> None:
         cursor.execute("DELETE FROM library_search_fts")
 
-    def expression(self, groups: list[list[str]], conjunction: str, title_only: bool) -> str:
+    def expression(self, groups: list[list[str]], conjunction: str) -> str:
         # Terms are [a-z0-9]+ only: quoting them cannot change the query's syntax.
-        query = f" {conjunction} ".join(
+        return f" {conjunction} ".join(
             "(" + " OR ".join(f'"{term}"*' for term in group) + ")" for group in groups
         )
-        return f"{{title}} : ({query})" if title_only else query
+
+    def title_expression(self, groups: list[list[str]], conjunction: str) -> str:
+        return f"{{title}} : ({self.expression(groups, conjunction)})"
 
 
 class PostgresEngine(Engine):
     """The tsvector table of migration 0002, weighted A (title) to D (type, audiences)."""
 
     count_sql, ranked_sql, unranked_sql = POSTGRES_COUNT, POSTGRES_RANKED, POSTGRES_UNRANKED
+    title_count_sql, title_ranked_sql = POSTGRES_TITLE_COUNT, POSTGRES_TITLE_RANKED
 
     def delete(self, cursor: Any, ids: Sequence[int]) -> None:
         cursor.execute(
@@ -363,16 +399,15 @@ class PostgresEngine(Engine):
         )
 
     def insert(self, cursor: Any, documents: Sequence[Document]) -> None:
-        cursor.executemany(POSTGRES_INSERT, rows(documents))
+        cursor.executemany(POSTGRES_INSERT, rows_with_title(documents))
 
     def clear(self, cursor: Any) -> None:
         cursor.execute("TRUNCATE library_search_document")
 
-    def expression(self, groups: list[list[str]], conjunction: str, title_only: bool) -> str:
+    def expression(self, groups: list[list[str]], conjunction: str) -> str:
         operator = " & " if conjunction == "AND" else " | "
-        prefix = ":*A" if title_only else ":*"  # weight A is the title
         return operator.join(
-            "(" + " | ".join(f"{term}{prefix}" for term in group) + ")" for group in groups
+            "(" + " | ".join(f"{term}:*" for term in group) + ")" for group in groups
         )
 
 

@@ -89,7 +89,8 @@ rules.add_perm("contacts.supervise", is_supervisor)
 rules.add_perm("contacts.view_contact", is_contact_worker)
 rules.add_perm(
     "contacts.claim_contact",
-    (is_contact_worker & contact_is_open & contact_is_unassigned) | (is_supervisor & contact_is_open),
+    (is_contact_worker & contact_is_open & contact_is_unassigned)
+    | (is_supervisor & contact_is_open),
 )
 rules.add_perm(
     "contacts.change_contact",

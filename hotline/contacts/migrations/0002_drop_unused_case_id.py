@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0001_contacts_referrals_notifications_api_tokens'),
+        ("contacts", "0001_contacts_referrals_notifications_api_tokens"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='contact',
-            name='case_id',
+            model_name="contact",
+            name="case_id",
         ),
     ]

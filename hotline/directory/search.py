@@ -241,7 +241,11 @@ def search(query: Query, limit: int = 50, now: dt.datetime | None = None) -> Res
             for entry in ordered
         ]
     national_rows = (
-        _filtered(query).filter(national=True).order_by("organization_name", "service_name")
+        # "cell IS NULL" reaches the few national rows through an index; a bare boolean
+        # column in SQLite's WHERE does not.
+        _filtered(query)
+        .filter(cell__isnull=True, national=True)
+        .order_by("organization_name", "service_name")
     )
     national = []
     for entry in national_rows.values(*FIELDS)[:limit]:

@@ -25,7 +25,9 @@ def run(args: list[str], tmp_path, **env: str) -> subprocess.CompletedProcess:
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
     }
-    clean.update(HOTLINE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="hotline.settings", **env)
+    clean.update(
+        DEBUG="0", HOTLINE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="hotline.settings", **env
+    )
     return subprocess.run(
         [sys.executable, *args],
         env=clean,
@@ -38,6 +40,28 @@ def run(args: list[str], tmp_path, **env: str) -> subprocess.CompletedProcess:
 
 def production_env() -> dict[str, str]:
     return {"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "hotline.example.org"}
+
+
+def test_manage_py_without_any_secret_is_a_development_install(tmp_path) -> None:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE"}
+    }
+    env.update(HOTLINE_VAR_DIR=str(tmp_path))
+    script = "from django.conf import settings; print(settings.DEBUG)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
+
+
+def test_the_web_server_never_assumes_development(tmp_path) -> None:
+    result = run(["-c", "import hotline.wsgi"], tmp_path, ALLOWED_HOSTS="x.example.org")
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:

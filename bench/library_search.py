@@ -205,7 +205,7 @@ def serve() -> tuple[str, object]:
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, *args: object) -> None:
-            pass
+            """Quiet: the benchmark prints one JSON line."""
 
     server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet)
     server.set_app(WSGIHandler())

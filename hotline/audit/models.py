@@ -10,7 +10,7 @@ GENESIS_HASH = "0" * 64
 
 
 class AppendOnlyError(Exception):
-    pass
+    """An attempt to change or delete an audit event."""
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

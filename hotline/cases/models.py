@@ -406,7 +406,7 @@ class Report(models.Model):
 
 
 class ImmutableError(Exception):
-    pass
+    """An attempt to change or delete a sent report's snapshot."""
 
 
 class SnapshotQuerySet(models.QuerySet["Snapshot"]):

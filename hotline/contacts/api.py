@@ -191,7 +191,7 @@ def _error(status: int, message: str) -> JsonResponse:
 
 
 class _LeaseLost(Exception):
-    pass
+    """Another request took over this Idempotency-Key's lease."""
 
 
 @router.post(

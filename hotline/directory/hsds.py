@@ -173,7 +173,7 @@ TABLE_BY_FILE = {table.file: table for table in TABLES}
 
 
 class Invalid(ValueError):
-    pass
+    """A value that does not fit its HSDS field."""
 
 
 def parse(field: Field, raw: Any, from_text: bool) -> Any:

@@ -27,7 +27,7 @@ SEED_FILE = Path(__file__).resolve().parent / "seed" / "library.toml"
 
 
 class SeedError(ValueError):
-    pass
+    """A seed library entry that cannot be loaded."""
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,13 @@ Both engines stem English (porter / snowball) and match every word as a prefix (
 
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import translation
 
@@ -326,11 +328,12 @@ def rows_with_title(
     return [(*row, row[1]) for row in rows(documents)]
 
 
-class Engine:
+class Engine(ABC):
     count_sql = ranked_sql = unranked_sql = title_count_sql = title_ranked_sql = ""
 
+    @abstractmethod
     def expression(self, groups: list[list[str]], conjunction: str) -> str:
-        raise NotImplementedError
+        """The engine's full-text query for groups of alternative words."""
 
     def title_expression(self, groups: list[list[str]], conjunction: str) -> str:
         return self.expression(groups, conjunction)
@@ -417,7 +420,7 @@ def engine(vendor: str | None = None) -> SQLiteEngine | PostgresEngine:
         return SQLiteEngine()
     if vendor == "postgresql":
         return PostgresEngine()
-    raise NotImplementedError(f"library search supports SQLite and PostgreSQL, not {vendor}")
+    raise ImproperlyConfigured(f"library search supports SQLite and PostgreSQL, not {vendor}")
 
 
 def index(resource_ids: Iterable[int]) -> None:

@@ -83,6 +83,19 @@ def _values(table: str) -> list[str]:
     return [spec.attname for spec in TABLE[table].fields]
 
 
+def _flat_page(table: str, queryset: QuerySet[Any], page: int, per_page: int) -> Json:
+    """An HSDS page of a table whose objects have no nested parts (taxonomies, terms)."""
+    items, meta = _page(queryset.values(*_values(table)), page, per_page)
+    return {**meta, "contents": [hsds.row_of(TABLE[table], row) for row in items]}
+
+
+def _flat_one(table: str, queryset: QuerySet[Any]) -> Json:
+    row = queryset.values(*_values(table)).first()
+    if row is None:
+        raise Http404
+    return hsds.row_of(TABLE[table], row)
+
+
 def _rows(table: str, queryset: QuerySet[Any]) -> list[Json]:
     return [hsds.row_of(TABLE[table], values) for values in queryset.values(*_values(table))]
 
@@ -354,8 +367,7 @@ def taxonomies(request: HttpRequest, page: int = 1, per_page: int = 50, search: 
     queryset = Taxonomy.objects.order_by("name", "id")
     if search:
         queryset = queryset.filter(name__icontains=search)
-    items, meta = _page(queryset.values(*_values("taxonomy")), page, per_page)
-    return {**meta, "contents": [hsds.row_of(TABLE["taxonomy"], row) for row in items]}
+    return _flat_page("taxonomy", queryset, page, per_page)
 
 
 @router.get(
@@ -365,10 +377,7 @@ def taxonomies(request: HttpRequest, page: int = 1, per_page: int = 50, search: 
     openapi_extra=_doc("taxonomy"),
 )
 def taxonomy(request: HttpRequest, taxonomy_id: UUID) -> Json:
-    row = Taxonomy.objects.filter(id=taxonomy_id).values(*_values("taxonomy")).first()
-    if row is None:
-        raise Http404
-    return hsds.row_of(TABLE["taxonomy"], row)
+    return _flat_one("taxonomy", Taxonomy.objects.filter(id=taxonomy_id))
 
 
 @router.get(
@@ -395,8 +404,7 @@ def taxonomy_terms(
         queryset = queryset.filter(parent_id=parent_id)
     if top_only:
         queryset = queryset.filter(parent__isnull=True)
-    items, meta = _page(queryset.values(*_values("taxonomy_term")), page, per_page)
-    return {**meta, "contents": [hsds.row_of(TABLE["taxonomy_term"], row) for row in items]}
+    return _flat_page("taxonomy_term", queryset, page, per_page)
 
 
 @router.get(
@@ -406,7 +414,4 @@ def taxonomy_terms(
     openapi_extra=_doc("taxonomy_term"),
 )
 def taxonomy_term(request: HttpRequest, term_id: UUID) -> Json:
-    row = TaxonomyTerm.objects.filter(id=term_id).values(*_values("taxonomy_term")).first()
-    if row is None:
-        raise Http404
-    return hsds.row_of(TABLE["taxonomy_term"], row)
+    return _flat_one("taxonomy_term", TaxonomyTerm.objects.filter(id=term_id))

@@ -1,26 +1,31 @@
 """Import HSDS 3.0: JSON (single objects, lists, API pages, the compiled "full" forms, the tabular
 JSON form) and the tabular CSV datapackage.
 
-Validation comes first and reads everything; the import then writes all of it in one
-transaction, or nothing. Every problem is reported with its file, row and field. Rows are
-matched by id, so importing the same data again changes nothing, and importing changed data
-updates the rows and writes one HSDS metadata entry per changed field.
+All or nothing: everything happens in one transaction, and any problem rolls all of it back.
+Every problem is reported with its file, row and field. Rows are matched by id, so importing
+the same data again changes nothing, and importing changed data updates the rows and writes one
+HSDS metadata entry per changed field.
 
-CSV files are read twice (validate, then write) rather than held in memory, so that a 100,000
-service datapackage imports in bounded memory.
+Each row is read and parsed once, then written in large batches (on PostgreSQL with COPY) while
+the rest is still being read, so that a 100,000 service datapackage imports in minutes and in
+bounded memory. Only what must be is kept between rows: the ids of the table being read, to
+find ids given twice. Whether every referenced row exists is asked of the database once
+everything is written (one query per foreign key); only when something is missing are the
+files read again, to name the rows that refer to it.
 """
 
 import csv
 import io
 import json
+import operator
 import uuid
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -29,9 +34,22 @@ from hotline.audit.actions import record
 from hotline.directory import hsds
 from hotline.directory.hsds import TABLE, TABLES, Invalid, Table
 
-CHUNK = 1000
+CHUNK = 5000
 MAX_PROBLEMS = 1000
-RawRow = tuple[str, str, dict[str, Any]]  # file, row label, values
+
+
+class _Absent:
+    """A field the input does not give (not the same as an empty one: an update leaves it)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+# file, row label, one raw value per field of the table (ABSENT when not given)
+RawRow = tuple[str, Any, Sequence[Any]]
+# Reads a table's rows again each time it is called; adds field names it does not know to the set.
+Reader = Callable[[set[str]], Iterator[RawRow]]
 Progress = Callable[[str, int, int], None]
 
 # Nested keys of the compiled forms: key -> (child table, the child's field that names the
@@ -104,9 +122,9 @@ class ImportFailed(Exception):
 class Source:
     """Rows per table; each table's rows can be read more than once."""
 
-    readers: dict[str, Callable[[], Iterator[RawRow]]]
+    readers: dict[str, Reader]
     from_text: bool
-    counts: dict[str, int]
+    counts: dict[str, int]  # rows per table, for progress (an estimate for CSV files)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -219,11 +237,18 @@ def json_source(data: Any, file: str = "import.json", kind: str = "auto") -> Sou
                 continue
             flattener.add(detect_kind(item) if kind == "auto" else kind, item, path, {})
 
-    def reader(table: str) -> Callable[[], Iterator[RawRow]]:
-        return lambda: ((file, path, row) for path, row in flattener.rows[table].values())
+    def reader(table: Table) -> Reader:
+        names, known = table.field_names, set(table.field_names)
+
+        def rows(unknown: set[str]) -> Iterator[RawRow]:
+            for path, row in flattener.rows[table.name].values():
+                unknown |= row.keys() - known
+                yield file, path, [row.get(name, ABSENT) for name in names]
+
+        return rows
 
     return Source(
-        readers={table.name: reader(table.name) for table in TABLES},
+        readers={table.name: reader(table) for table in TABLES},
         from_text=False,
         counts={table: len(rows) for table, rows in flattener.rows.items()},
         problems=flattener.problems,
@@ -233,15 +258,40 @@ def json_source(data: Any, file: str = "import.json", kind: str = "auto") -> Sou
 # --- CSV datapackage ----------------------------------------------------------------------------
 
 
-def _csv_rows(name: str, open_text: Callable[[], io.TextIOBase]) -> Iterator[RawRow]:
-    with open_text() as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            yield name, str(line), {key: value for key, value in row.items() if key is not None}
+def _csv_rows(
+    table: Table, name: str, open_binary: Callable[[], IO[bytes]], unknown: set[str]
+) -> Iterator[RawRow]:
+    with io.TextIOWrapper(open_binary(), encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        width = len(header)
+        position = {key: index for index, key in enumerate(header)}  # the last of a repeated name
+        unknown |= position.keys() - set(table.field_names)
+        # One item per field of the table: its cell, or the slot past the cells (ABSENT).
+        pick = operator.itemgetter(*(position.get(key, width) for key in table.field_names))
+        line = 1
+        for row in reader:
+            if not row:
+                continue  # as csv.DictReader, a blank line is no row
+            line += 1
+            cells: list[Any] = row
+            if len(cells) != width:
+                # A short row's missing cells are empty (None), a long row's extra cells ignored.
+                cells = cells[:width] + [None] * (width - len(cells))
+            cells.append(ABSENT)
+            yield name, line, pick(cells)
 
 
-def _count_lines(open_text: Callable[[], io.TextIOBase]) -> int:
-    with open_text() as handle:
-        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+def _count_rows(open_binary: Callable[[], IO[bytes]]) -> int:
+    """Lines after the header: the number of rows unless a quoted cell holds a line break."""
+    lines, last = 0, b"\n"
+    with open_binary() as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return max(0, lines - (last == b"\n"))
 
 
 def _package_files(
@@ -275,8 +325,8 @@ def directory_source(directory: Path) -> Source:
     names = [str(path.relative_to(directory)) for path in directory.rglob("*") if path.is_file()]
     files, warnings = _package_files(names, lambda name: (directory / name).read_bytes())
 
-    def opener(member: str) -> Callable[[], io.TextIOBase]:
-        return lambda: open(directory / member, encoding="utf-8-sig", newline="")
+    def opener(member: str) -> Callable[[], IO[bytes]]:
+        return lambda: open(directory / member, "rb")
 
     return _csv_source(files, opener, warnings)
 
@@ -285,23 +335,27 @@ def zip_source(archive: zipfile.ZipFile) -> Source:
     names = [info.filename for info in archive.infolist() if not info.is_dir()]
     files, warnings = _package_files(names, archive.read)
 
-    def opener(member: str) -> Callable[[], io.TextIOBase]:
-        return lambda: io.TextIOWrapper(archive.open(member), encoding="utf-8-sig", newline="")
+    def opener(member: str) -> Callable[[], IO[bytes]]:
+        return lambda: archive.open(member)
 
     return _csv_source(files, opener, warnings)
 
 
 def _csv_source(
-    files: dict[str, str], opener: Callable[[str], Callable[[], io.TextIOBase]], warnings: list[str]
+    files: dict[str, str], opener: Callable[[str], Callable[[], IO[bytes]]], warnings: list[str]
 ) -> Source:
-    readers: dict[str, Callable[[], Iterator[RawRow]]] = {}
+    readers: dict[str, Reader] = {}
     counts = {}
-    for table, member in files.items():
-        open_text = opener(member)
-        readers[table] = partial(_csv_rows, Path(member).name, open_text)
-        counts[table] = _count_lines(open_text)
+    for name, member in files.items():
+        open_binary = opener(member)
+        readers[name] = _csv_reader(TABLE[name], Path(member).name, open_binary)
+        counts[name] = _count_rows(open_binary)
     problems = [] if files else [Problem("", "", "", "no HSDS CSV files or datapackage.json found")]
     return Source(readers, True, counts, problems, warnings)
+
+
+def _csv_reader(table: Table, name: str, open_binary: Callable[[], IO[bytes]]) -> Reader:
+    return lambda unknown: _csv_rows(table, name, open_binary, unknown)
 
 
 def open_source(path: Path, kind: str = "auto") -> Source:
@@ -330,112 +384,7 @@ def upload_source(name: str, content: bytes, kind: str = "auto") -> Source:
     return json_source(data, name, kind)
 
 
-# --- Validation ---------------------------------------------------------------------------------
-
-
-def _parse_row(
-    table: Table, raw: dict[str, Any], from_text: bool, file: str, label: str
-) -> tuple[dict[str, Any], list[Problem]]:
-    row: dict[str, Any] = {}
-    problems = []
-    for spec in table.fields:
-        if spec.name not in raw:
-            if spec.required:
-                problems.append(Problem(file, label, spec.name, "is required"))
-            continue
-        try:
-            value = hsds.parse(spec, raw[spec.name], from_text)
-        except Invalid as error:
-            problems.append(Problem(file, label, spec.name, str(error)))
-            continue
-        if spec.required and value in (None, ""):
-            problems.append(Problem(file, label, spec.name, "is required"))
-        row[spec.name] = value
-    return row, problems
-
-
-@dataclass
-class Report:
-    problems: list[Problem]
-    counts: dict[str, int]
-    warnings: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def validate(source: Source, progress: Progress | None = None) -> Report:
-    problems = list(source.problems)
-    warnings = list(source.warnings)
-    ids: dict[str, set[int]] = defaultdict(set)
-    counts: dict[str, int] = {}
-    for table in TABLES:
-        if table.name not in source.readers:
-            continue
-        unknown: set[str] = set()
-        missing: dict[tuple[str, int], list[tuple[str, str, str]]] = defaultdict(list)
-        seen = ids[table.name]
-        count = 0
-        known = set(table.field_names)
-        for file, label, raw in source.readers[table.name]():
-            count += 1
-            unknown |= raw.keys() - known
-            row, row_problems = _parse_row(table, raw, source.from_text, file, label)
-            problems.extend(row_problems)
-            row_id = row.get("id")
-            if row_id is not None:
-                if hsds.uuid_key(row_id) in seen and source.from_text:
-                    problems.append(Problem(file, label, "id", "appears twice in this table"))
-                seen.add(hsds.uuid_key(row_id))
-            for spec in table.fields:
-                target = spec.references
-                if table.name == "attribute" and spec.name == "link_id":
-                    entity = row.get("link_entity") or ""
-                    target = entity if entity in TABLE else ""
-                value = row.get(spec.name)
-                if target and value is not None and hsds.uuid_key(value) not in ids[target]:
-                    missing[(target, hsds.uuid_key(value))].append((file, label, spec.name))
-            if progress and count % CHUNK == 0:
-                progress(f"check {table.name}", count, source.counts.get(table.name, count))
-        counts[table.name] = count
-        if progress:
-            progress(f"check {table.name}", count, count)
-        if unknown:
-            warnings.append(f"{table.name}: ignored unknown fields {', '.join(sorted(unknown))}")
-        # References to rows that are not in this import must already be in the database.
-        by_target: dict[str, list[int]] = defaultdict(list)
-        for target, value in missing:
-            # A row may name a parent that comes later in its own table.
-            if not (target == table.name and value in seen):
-                by_target[target].append(value)
-        for target, values in by_target.items():
-            model = TABLE[target].model
-            found: set[int] = set()
-            for start in range(0, len(values), CHUNK):
-                chunk = [_uuid(value) for value in values[start : start + CHUNK]]
-                found |= {
-                    pk.int
-                    for pk in model._default_manager.filter(pk__in=chunk).values_list(
-                        "pk", flat=True
-                    )
-                }
-            for value in values:
-                if value not in found:
-                    for file, label, name in missing[(target, value)]:
-                        problems.append(
-                            Problem(file, label, name, f"names a {target} that does not exist")
-                        )
-        if len(problems) > MAX_PROBLEMS:
-            break
-    return Report(problems[:MAX_PROBLEMS], counts, warnings)
-
-
-def _uuid(value: int) -> Any:
-    return uuid.UUID(int=value)
-
-
-# --- Writing ------------------------------------------------------------------------------------
+# --- Importing ----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -447,6 +396,7 @@ class Result:
     touched: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
     touched_count: int = 0
     rebuild_index: bool = False
+    rows: dict[str, int] = field(default_factory=dict)  # rows read per table
 
     def summary(self) -> dict[str, int]:
         return {
@@ -464,22 +414,20 @@ def run_import(
     progress: Progress | None = None,
     refresh_index: bool = True,
 ) -> Result:
-    """Validate, then write everything in one transaction. Raises ImportFailed, having changed
+    """Check and write everything in one transaction. Raises ImportFailed, having changed
     nothing, when anything is wrong."""
-    report = validate(source, progress)
-    if not report.ok:
-        raise ImportFailed(report.problems)
-    result = Result(warnings=report.warnings)
     who = updated_by or (actor.get_username() if actor is not None else "import")
     with transaction.atomic():
-        for table in TABLES:
-            if table.name in source.readers:
-                _write_table(table, source, result, who, progress, report.counts)
+        loader = _Loader(source, who, progress)
+        loader.load()
+        if loader.problems:
+            raise ImportFailed(loader.problems[:MAX_PROBLEMS])
+        result = loader.result
         if refresh_index:
             from hotline.directory.index import rebuild_all, refresh_for_import
 
             if result.rebuild_index:
-                rebuild_all()
+                rebuild_all(progress)
             else:
                 refresh_for_import(result.touched)
         record(
@@ -487,66 +435,305 @@ def run_import(
             actor=actor,
             detail={
                 **{key: value for key, value in result.summary().items()},
-                "services": report.counts.get("service", 0),
-                "organizations": report.counts.get("organization", 0),
+                "services": result.rows.get("service", 0),
+                "organizations": result.rows.get("organization", 0),
             },
         )
     return result
 
 
-def _write_table(
-    table: Table,
-    source: Source,
-    result: Result,
-    who: str,
-    progress: Progress | None,
-    counts: dict[str, int],
-) -> None:
-    done = 0
-    batch: list[dict[str, Any]] = []
-    for _file, _label, raw in source.readers[table.name]():
-        row, _ = _parse_row(table, raw, source.from_text, "", "")
-        batch.append(row)
-        if len(batch) >= CHUNK:
-            _write_batch(table, batch, result, who)
-            done += len(batch)
-            batch = []
-            if progress:
-                progress(f"import {table.name}", done, counts.get(table.name, done))
-    if batch:
-        _write_batch(table, batch, result, who)
-        done += len(batch)
-    if progress:
-        progress(f"import {table.name}", done, done)
+class _TooMany(Exception):
+    """More problems than are worth listing: stop reading."""
 
+
+class _Loader:
+    def __init__(self, source: Source, who: str, progress: Progress | None) -> None:
+        self.source, self.who, self.progress = source, who, progress
+        self.problems: list[Problem] = list(source.problems)
+        self.result = Result(warnings=list(source.warnings))
+        # Ids of rows not written because of a problem: a row naming one has no second problem.
+        self.unwritten: dict[str, set[str]] = defaultdict(set)
+
+    def load(self) -> None:
+        if self.problems:
+            return
+        try:
+            for table in TABLES:
+                if table.name in self.source.readers:
+                    self._load_table(table)
+            self._check_references()
+        except _TooMany:
+            pass
+
+    def _problem(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        if len(self.problems) > MAX_PROBLEMS:
+            raise _TooMany
+
+    def _load_table(self, table: Table) -> None:
+        parse = _row_parser(table, self.source.from_text)
+        writer = _TableWriter(table, self.result, self.who)
+        check_twice = self.source.from_text  # the JSON forms merge rows that repeat
+        seen: set[int] = set()
+        batch: list[tuple[list[Any], Sequence[Any]]] = []
+        unknown: set[str] = set()
+        total = self.source.counts.get(table.name, 0)
+        count = 0
+        for file, label, raw in self.source.readers[table.name](unknown):
+            count += 1
+            values, problems = parse(raw)
+            row_id = values[0]
+            if row_id is not None and check_twice:
+                key = hsds.uuid_key(row_id)
+                if key in seen:
+                    problems = [*(problems or []), ("id", "appears twice in this table")]
+                seen.add(key)
+            if problems:
+                if row_id is not None:
+                    self.unwritten[table.name].add(row_id)
+                for name, message in problems:
+                    self._problem(Problem(file, str(label), name, message))
+                continue
+            batch.append((values, raw))
+            if len(batch) >= CHUNK:
+                writer.write(batch)
+                batch = []
+                if self.progress:
+                    self.progress(f"import {table.name}", count, max(total, count))
+        if batch:
+            writer.write(batch)
+        self.result.rows[table.name] = count
+        if self.progress:
+            self.progress(f"import {table.name}", count, count)
+        if unknown:
+            self.result.warnings.append(
+                f"{table.name}: ignored unknown fields {', '.join(sorted(unknown))}"
+            )
+
+    def _check_references(self) -> None:
+        """Asks the database for references to rows that exist neither in this import nor
+        before it; then reads the files that have any again, to name the rows."""
+        missing: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)  # -> value: target
+        for table in TABLES:
+            if table.name not in self.source.readers:
+                continue
+            for index, spec in enumerate(table.fields):
+                if spec.references:
+                    for value in _dangling(table, spec, spec.references):
+                        if value not in self.unwritten[spec.references]:
+                            missing[(table.name, index)][value] = spec.references
+            if table.name == "attribute":
+                index = table.field_names.index("link_id")
+                for target, value in _dangling_links():
+                    if value not in self.unwritten[target]:
+                        missing[("attribute", index)][value] = target
+        for (name, index), values in missing.items():
+            self._name_rows(TABLE[name], index, values)
+
+    def _name_rows(self, table: Table, index: int, values: dict[str, str]) -> None:
+        spec = table.fields[index]
+        parse = hsds.parser(spec, self.source.from_text)
+        entity = table.field_names.index("link_entity") if spec.name == "link_id" else None
+        for file, label, raw in self.source.readers[table.name](set()):
+            try:
+                value = parse(raw[index])
+            except Invalid:
+                continue
+            target = values.get(value) if value is not None else None
+            if target is None or (entity is not None and raw[entity] != target):
+                continue
+            self._problem(
+                Problem(file, str(label), spec.name, f"names a {target} that does not exist")
+            )
+
+
+def _row_parser(
+    table: Table, from_text: bool
+) -> Callable[[Sequence[Any]], tuple[list[Any], list[tuple[str, str]] | None]]:
+    """Parses a row's raw values into the model's (absent or empty text is ""), with the
+    problems as (field, message). A value with a problem is None."""
+    specs = [
+        (spec.name, hsds.parser(spec, from_text), spec.required, spec.kind == "string")
+        for spec in table.fields
+    ]
+
+    def parse(raw: Sequence[Any]) -> tuple[list[Any], list[tuple[str, str]] | None]:
+        values: list[Any] = []
+        problems: list[tuple[str, str]] | None = None
+        for (name, convert, required, text), given in zip(specs, raw, strict=True):
+            if given is ABSENT:
+                if required:
+                    problems = [*(problems or []), (name, "is required")]
+                values.append("" if text else None)
+                continue
+            try:
+                value = convert(given)
+            except Invalid as error:
+                problems = [*(problems or []), (name, str(error))]
+                values.append(None)
+                continue
+            if value is None or value == "":
+                if required:
+                    problems = [*(problems or []), (name, "is required")]
+                if text:
+                    value = ""
+            values.append(value)
+        return values, problems
+
+    return parse
+
+
+def _dangling(table: Table, spec: hsds.Field, target: str) -> list[str]:
+    """Distinct values of a foreign key that name no row of the target table."""
+    quote = connection.ops.quote_name
+    column = quote(_column(table.model, spec.attname).column)
+    # Names come from the models, never from the input.
+    sql = (
+        f"SELECT DISTINCT c.{column} FROM {quote(table.model._meta.db_table)} c "  # noqa: S608
+        f"WHERE c.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+        f"{quote(TABLE[target].model._meta.db_table)} p WHERE p.id = c.{column})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT {MAX_PROBLEMS + 1}")
+        return [_text_id(value) for (value,) in cursor.fetchall()]
+
+
+def _dangling_links() -> list[tuple[str, str]]:
+    """(table, id) of attributes whose link_id names no row of the table named by link_entity."""
+    quote = connection.ops.quote_name
+    attribute = quote(TABLE["attribute"].model._meta.db_table)
+    # Names come from the models, never from the input.
+    tests = " OR ".join(
+        f"(a.link_entity = %s AND NOT EXISTS (SELECT 1 FROM {quote(table.model._meta.db_table)}"  # noqa: S608
+        " p WHERE p.id = a.link_id))"
+        for table in TABLES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT a.link_entity, a.link_id FROM {attribute} a "  # noqa: S608
+            f"WHERE {tests} LIMIT {MAX_PROBLEMS + 1}",
+            [table.name for table in TABLES],
+        )
+        return [(entity, _text_id(value)) for entity, value in cursor.fetchall()]
+
+
+def _text_id(value: Any) -> str:
+    """A uuid as the database returns it (a UUID, or 32 hex digits on SQLite) as HSDS text."""
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+
+
+def db_id(value: "str | uuid.UUID") -> Any:
+    """A uuid as the database compares it in raw SQL."""
+    if connection.features.has_native_uuid_field:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+    return value.hex if isinstance(value, uuid.UUID) else value.replace("-", "")
+
+
+# --- Writing ------------------------------------------------------------------------------------
 
 REBUILD_INDEX_ABOVE = 20000
 INDEXED = {"organization", "service", "location", "service_at_location"}
 TOUCH = {"service_id", "location_id", "organization_id", "service_at_location_id"}
 
 
-def _converters(model: type[models.Model]) -> list[tuple[str, str, Any, Callable[[Any], Any]]]:
-    """(column, default, to-database) for every concrete field: what `bulk_create` would do per
-    value, decided once per field, for an insert path several times faster."""
-    ops, features = connection.ops, connection.features
-    out: list[tuple[str, str, Any, Callable[[Any], Any]]] = []
-    for column in model._meta.concrete_fields:
-        if isinstance(column, models.AutoField | models.BigAutoField):
-            continue  # the database numbers the row
-        convert: Callable[[Any], Any] = _same
-        target = column.target_field if isinstance(column, models.ForeignKey) else column
-        if isinstance(target, models.UUIDField) and not features.has_native_uuid_field:
-            convert = _hex
-        elif isinstance(column, models.DateTimeField):
-            convert = ops.adapt_datetimefield_value
-        elif isinstance(column, models.DateField):
-            convert = ops.adapt_datefield_value
-        elif isinstance(column, models.TimeField):
-            convert = ops.adapt_timefield_value
-        elif isinstance(column, models.JSONField):
-            convert = partial(column.get_db_prep_save, connection=connection)
-        out.append((column.attname, column.column, column.get_default(), convert))
-    return out
+class _TableWriter:
+    """Writes batches of parsed rows: new rows in one statement, changed rows with a metadata
+    entry per changed field."""
+
+    def __init__(self, table: Table, result: Result, who: str) -> None:
+        self.table, self.result, self.who = table, result, who
+        self.attnames = [spec.attname for spec in table.fields]
+        self.insert = inserter(table.model, self.attnames)
+        # Rows of a table that was empty when the import began can only be new: the ids given
+        # twice in the import were refused before writing.
+        self.empty = not _exists(table.model)
+        self.touch = [
+            (index, spec.name[:-3])
+            for index, spec in enumerate(table.fields)
+            if spec.name in TOUCH and spec.name[:-3] in INDEXED
+        ]
+        self.link = (
+            (table.field_names.index("link_entity"), table.field_names.index("link_id"))
+            if table.name == "attribute"
+            else None
+        )
+
+    def write(self, batch: list[tuple[list[Any], Sequence[Any]]]) -> None:
+        existing = set() if self.empty else _existing(self.table.model, [v[0] for v, _ in batch])
+        new = [values for values, _ in batch if values[0] not in existing]
+        if existing:
+            self._update([(values, raw) for values, raw in batch if values[0] in existing])
+        if new:
+            self.insert(new)
+            self.result.created[self.table.name] += len(new)
+            self._touch(new)
+
+    def _touch(self, rows: list[list[Any]]) -> None:
+        result = self.result
+        if result.rebuild_index:
+            return
+        result.touched_count += len(rows)
+        if result.touched_count > REBUILD_INDEX_ABOVE:
+            # Past this many, the whole index is rebuilt: stop remembering ids.
+            result.rebuild_index, result.touched = True, defaultdict(set)
+            return
+        touched, name = result.touched, self.table.name
+        for values in rows:
+            if name in INDEXED:
+                touched[name].add(values[0])
+            for index, target in self.touch:
+                if values[index] is not None:
+                    touched[target].add(values[index])
+            if self.link and values[self.link[0]] in INDEXED:
+                touched[values[self.link[0]]].add(values[self.link[1]])
+
+    def _update(self, rows: list[tuple[list[Any], Sequence[Any]]]) -> None:
+        from hotline.directory.models import Metadata
+
+        table, model, attnames = self.table, self.table.model, self.attnames
+        old_rows = {
+            str(values["id"]): values
+            for values in model._default_manager.filter(pk__in=[v[0] for v, _ in rows]).values(
+                *attnames
+            )
+        }
+        changed, log, written = [], [], []
+        changed_fields: set[str] = set()
+        today = timezone.localdate()
+        for values, raw in rows:
+            old = old_rows[values[0]]
+            diff = [
+                (spec, value)
+                for spec, value, given in zip(table.fields, values, raw, strict=True)
+                if given is not ABSENT and not _same_value(value, old[spec.attname])
+            ]
+            if not diff:
+                self.result.unchanged[table.name] += 1
+                continue
+            written.append(values)
+            merged = {**old, **{spec.attname: value for spec, value in diff}}
+            changed.append(model(**merged))
+            changed_fields |= {spec.attname for spec, _ in diff}
+            if table.name != "metadata":
+                for spec, value in diff:
+                    log.append(
+                        Metadata(
+                            resource_id=values[0],
+                            resource_type=table.name,
+                            last_action_date=today,
+                            last_action_type="update",
+                            field_name=spec.name,
+                            previous_value=hsds.to_text(spec, old[spec.attname]),
+                            replacement_value=hsds.to_text(spec, value),
+                            updated_by=self.who,
+                        )
+                    )
+        if changed:
+            model._default_manager.bulk_update(changed, sorted(changed_fields), batch_size=500)
+            self.result.updated[table.name] += len(changed)
+            self._touch(written)
+        if log:
+            Metadata.objects.bulk_create(log, batch_size=500)
 
 
 def _same_value(new: Any, old: Any) -> bool:
@@ -555,102 +742,110 @@ def _same_value(new: Any, old: Any) -> bool:
     return bool(new == old)
 
 
-def _same(value: Any) -> Any:
-    return value
+def _exists(model: type[models.Model]) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(model._meta.db_table)} LIMIT 1")  # noqa: S608
+        return cursor.fetchone() is not None
+
+
+def _existing(model: type[models.Model], ids: list[str]) -> set[str]:
+    """Which of these ids the table already has."""
+    found: set[str] = set()
+    table = connection.ops.quote_name(model._meta.db_table)
+    step = 900  # under SQLite's default limit of 999 parameters
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), step):
+            chunk = ids[start : start + step]
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+                [db_id(pk) for pk in chunk],
+            )
+            found.update(_text_id(pk) for (pk,) in cursor.fetchall())
+    return found
+
+
+def inserter(
+    model: type[models.Model], attnames: list[str]
+) -> Callable[[Iterable[Sequence[Any]]], None]:
+    """Inserts new rows given as values of these model attributes (the other columns get their
+    defaults): on PostgreSQL with COPY, elsewhere with one `executemany` of a prepared INSERT.
+    What `bulk_create` would do per value is decided once per column."""
+    ops, features = connection.ops, connection.features
+    copy = connection.vendor == "postgresql"
+    given = [_column(model, name) for name in attnames]
+    rest = [
+        column
+        for column in model._meta.concrete_fields
+        if column.attname not in attnames
+        and not isinstance(column, models.AutoField | models.BigAutoField)
+    ]
+    fixes: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, column in enumerate(given):
+        convert = _converter(column, ops, features, copy)
+        if convert is not None:
+            fixes.append((index, convert))
+    tail = []
+    for column in rest:
+        default, convert = column.get_default(), _converter(column, ops, features, copy)
+        tail.append(default if convert is None or default is None else convert(default))
+    columns = [column.column for column in [*given, *rest]]
+    quote = ops.quote_name
+    # Table and column names come from the model, never from the input.
+    names = f"{quote(model._meta.db_table)} ({', '.join(quote(name) for name in columns)})"
+
+    def prepared(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        if not fixes and not tail:
+            yield from rows
+            return
+        for row in rows:
+            out = list(row)
+            for index, convert in fixes:
+                value = out[index]
+                if value is not None:
+                    out[index] = convert(value)
+            out.extend(tail)
+            yield out
+
+    def insert(rows: Iterable[Sequence[Any]]) -> None:
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            if copy:
+                with cursor.cursor.copy(f"COPY {names} FROM STDIN") as stream:
+                    for row in prepared(rows):
+                        stream.write_row(row)
+            else:
+                sql = f"INSERT INTO {names} VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+                cursor.cursor.executemany(sql, list(prepared(rows)))
+
+    return insert
+
+
+def _converter(column: Any, ops: Any, features: Any, copy: bool) -> Callable[[Any], Any] | None:
+    target = column.target_field if isinstance(column, models.ForeignKey) else column
+    if isinstance(column, models.JSONField):
+        encoder = column.encoder
+        return lambda value: json.dumps(value, cls=encoder)
+    if copy:
+        return None  # COPY takes text, UUID, date and time values as they are
+    if isinstance(target, models.UUIDField) and not features.has_native_uuid_field:
+        return _hex
+    for kind, adapt in [
+        (models.DateTimeField, ops.adapt_datetimefield_value),
+        (models.DateField, ops.adapt_datefield_value),
+        (models.TimeField, ops.adapt_timefield_value),
+    ]:
+        if isinstance(column, kind):
+            return partial(_adapt, adapt)
+    return None
+
+
+def _adapt(adapt: Callable[[Any], Any], value: Any) -> Any:
+    # A text value is already in the database's form (read back from it).
+    return value if isinstance(value, str) else adapt(value)
+
+
+def _column(model: type[models.Model], attname: str) -> models.Field:
+    return next(column for column in model._meta.concrete_fields if column.attname == attname)
 
 
 def _hex(value: Any) -> Any:
-    if value is None:
-        return None
     return value.replace("-", "") if isinstance(value, str) else value.hex
-
-
-def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """Insert new rows (model attribute -> value) in one `executemany`."""
-    fields = _converters(model)
-    quote = connection.ops.quote_name
-    # Table and column names come from the model, never from the input.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(column) for _, column, _, _ in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    values = [
-        tuple(
-            convert(row[attname]) if attname in row else convert(default)
-            for attname, _, default, convert in fields
-        )
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
-
-
-def _write_batch(table: Table, rows: list[dict[str, Any]], result: Result, who: str) -> None:
-    from hotline.directory.models import Metadata
-
-    model = table.model
-    attnames = [spec.attname for spec in table.fields]
-    existing = {
-        str(values["id"]): values
-        for values in model._default_manager.filter(pk__in=[row["id"] for row in rows]).values(
-            *attnames
-        )
-    }
-    new, changed, log = [], [], []
-    changed_fields: set[str] = set()
-    today = timezone.localdate()
-    for row in rows:
-        kwargs = hsds.model_kwargs(table, row)
-        old = existing.get(row["id"])
-        if old is None:
-            new.append(kwargs)
-        else:
-            diff = [
-                spec
-                for spec in table.fields
-                if spec.name in row and not _same_value(kwargs[spec.attname], old[spec.attname])
-            ]
-            if not diff:
-                result.unchanged[table.name] += 1
-                continue
-            merged = {**old, **{spec.attname: kwargs[spec.attname] for spec in diff}}
-            changed.append(model(**merged))
-            changed_fields |= {spec.attname for spec in diff}
-            if table.name != "metadata":
-                for spec in diff:
-                    log.append(
-                        Metadata(
-                            resource_id=row["id"],
-                            resource_type=table.name,
-                            last_action_date=today,
-                            last_action_type="update",
-                            field_name=spec.name,
-                            previous_value=hsds.to_text(spec, old[spec.attname]),
-                            replacement_value=hsds.to_text(spec, kwargs[spec.attname]),
-                            updated_by=who,
-                        )
-                    )
-        touched = result.touched
-        if result.rebuild_index:
-            continue
-        if result.touched_count > REBUILD_INDEX_ABOVE:
-            # Past this many, the whole index is rebuilt: stop remembering ids.
-            result.rebuild_index, result.touched = True, defaultdict(set)
-            continue
-        result.touched_count += 1
-        if table.name in INDEXED:
-            touched[table.name].add(row["id"])
-        for name in TOUCH & row.keys():
-            if row[name] is not None:
-                touched[name[:-3]].add(row[name])
-        if table.name == "attribute" and row.get("link_entity") in INDEXED:
-            touched[str(row["link_entity"])].add(row.get("link_id"))
-    if new:
-        insert_rows(model, new)
-        result.created[table.name] += len(new)
-    if changed:
-        model._default_manager.bulk_update(changed, sorted(changed_fields), batch_size=500)
-        result.updated[table.name] += len(changed)
-    if log:
-        Metadata.objects.bulk_create(log, batch_size=500)

@@ -2,13 +2,17 @@
 virtual service, with everything search filters on precomputed.
 
 It is rebuilt for the services a write touched, inside the writer's transaction, so that search
-never sees a half-written listing.
+never sees a half-written listing. Services are built in chunks, each read with one query per
+table (raw rows, no model instances): after a large import the whole index is rebuilt chunk by
+chunk over ranges of service ids, so that no query carries a long list of ids.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
+
+from django.db import connection
 
 from hotline.directory import geo, profile
 from hotline.directory.models import (
@@ -26,10 +30,36 @@ from hotline.directory.models import (
     TaxonomyTerm,
 )
 
-CHUNK = 5000
+CHUNK = 5000  # services per range when the whole index is rebuilt
+LIST_CHUNK = 2000  # services per list of ids (a query names the list three times)
 REBUILD_ALL_ABOVE = 20000
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 NATIONAL_AREAS = {"us", "usa", "united states", "national", "nationwide"}
+# SearchEntry's columns, in the order _build makes its rows.
+COLUMNS = [
+    "service_id",
+    "organization_id",
+    "location_id",
+    "service_at_location_id",
+    "national",
+    "latitude",
+    "longitude",
+    "cell",
+    "city",
+    "state",
+    "postal_code",
+    "time_zone",
+    "codes",
+    "text",
+    "hours",
+    "open_24_7",
+    "confidential",
+    "public",
+    "service_name",
+    "organization_name",
+    "verified_at",
+]
+Progress = Callable[[str, int, int], None]
 
 
 def refresh_for_import(touched: dict[str, set[Any]]) -> None:
@@ -60,55 +90,52 @@ def refresh_organization(organization: Organization) -> None:
     refresh(Service.objects.filter(organization=organization).values_list("id", flat=True))
 
 
-def rebuild_all() -> None:
-    SearchEntry.objects.all().delete()
-    ids = list(Service.objects.order_by("id").values_list("id", flat=True))
+def rebuild_all(progress: Progress | None = None) -> None:
+    """Every entry anew, a range of service ids at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table(SearchEntry)}")  # noqa: S608
+        cursor.execute(f"SELECT id FROM {_table(Service)} ORDER BY id")  # noqa: S608
+        ids = [pk for (pk,) in cursor.fetchall()]
+    builder = _Builder()
     for start in range(0, len(ids), CHUNK):
-        _build(ids[start : start + CHUNK], delete=False)
+        if start + CHUNK < len(ids):
+            builder.build("{} >= %s AND {} < %s", [ids[start], ids[start + CHUNK]], delete=False)
+        else:
+            builder.build("{} >= %s", [ids[start]], delete=False)
+        if progress:
+            done = min(start + CHUNK, len(ids))
+            progress("index services", done, len(ids))
 
 
 def refresh(service_ids: Iterable[UUID | str]) -> None:
+    from hotline.directory.importer import db_id
+
     ids = sorted({str(pk) for pk in service_ids})
-    for start in range(0, len(ids), CHUNK):
-        _build(ids[start : start + CHUNK], delete=True)
+    builder = _Builder()
+    for start in range(0, len(ids), LIST_CHUNK):
+        chunk = [db_id(pk) for pk in ids[start : start + LIST_CHUNK]]
+        builder.build("{} IN (" + ", ".join(["%s"] * len(chunk)) + ")", chunk, delete=True)
 
 
-def _codes_by_link(link_ids: list[UUID]) -> tuple[dict[UUID, set[str]], dict[UUID, list[str]]]:
-    """Profile codes per linked row, and the names of other taxonomy terms (for keywords)."""
-    codes: dict[UUID, set[str]] = defaultdict(set)
-    other: dict[UUID, set[UUID]] = defaultdict(set)
-    for start in range(0, len(link_ids), CHUNK):
-        for link_id, term_id in Attribute.objects.filter(
-            link_id__in=link_ids[start : start + CHUNK]
-        ).values_list("link_id", "taxonomy_term_id"):
-            term = profile.TERM_BY_ID.get(term_id)
-            if term is not None:
-                codes[link_id].add(term.code)
-            else:
-                other[link_id].add(term_id)
-    names: dict[UUID, list[str]] = {}
-    if other:
-        term_names = dict(
-            TaxonomyTerm.objects.filter(
-                id__in={term for terms in other.values() for term in terms}
-            ).values_list("id", "name")
-        )
-        names = {link: [term_names.get(t, "") for t in terms] for link, terms in other.items()}
-    return codes, names
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-def _hours(rows: list[dict[str, Any]]) -> dict[str, list[list[str]]]:
+def _hours(rows: list[tuple[Any, Any, Any]]) -> dict[str, list[list[str]]]:
     hours: dict[str, list[list[str]]] = defaultdict(list)
-    for row in rows:
-        if not row["opens_at"] or not row["closes_at"]:
+    for byday, opens_at, closes_at in rows:
+        if not opens_at or not closes_at:
             continue
-        days = [day.strip()[-2:] for day in (row["byday"] or ",".join(DAYS)).split(",")]
+        days = [day.strip()[-2:] for day in (byday or ",".join(DAYS)).split(",")]
         for day in days:
             if day in DAYS:
-                hours[day].append(
-                    [row["opens_at"].strftime("%H:%M"), row["closes_at"].strftime("%H:%M")]
-                )
+                hours[day].append([_hh_mm(opens_at), _hh_mm(closes_at)])
     return dict(hours)
+
+
+def _hh_mm(value: Any) -> str:
+    # SQLite gives back the text it stores ("09:30:00"), PostgreSQL a time.
+    return value[:5] if isinstance(value, str) else str(value.strftime("%H:%M"))
 
 
 def _always_open(hours: dict[str, list[list[str]]]) -> bool:
@@ -118,164 +145,244 @@ def _always_open(hours: dict[str, list[list[str]]]) -> bool:
     )
 
 
-def _build(service_ids: list[Any], delete: bool) -> None:
-    services = list(
-        Service.objects.filter(id__in=service_ids).values(
-            "id", "name", "alternate_name", "description", "status", "organization_id"
-        )
-    )
-    org_ids = {service["organization_id"] for service in services}
-    organizations = {
-        org["id"]: org
-        for org in Organization.objects.filter(id__in=org_ids).values(
-            "id", "name", "alternate_name", "listing_status", "last_verified_at"
-        )
-    }
-    sals = _as_dicts(
-        ServiceAtLocation.objects.filter(service_id__in=service_ids).values(
-            "id", "service_id", "location_id"
-        )
-    )
-    location_ids = list({sal["location_id"] for sal in sals})
-    locations = {
-        loc["id"]: loc
-        for loc in Location.objects.filter(id__in=location_ids).values(
-            "id", "location_type", "latitude", "longitude", "name"
-        )
-    }
-    addresses: dict[UUID, dict[str, Any]] = {}
-    for address in _as_dicts(
-        Address.objects.filter(location_id__in=location_ids).values(
-            "location_id", "city", "state_province", "postal_code", "address_type"
-        )
-    ):
-        if address["location_id"] not in addresses or address["address_type"] == "physical":
-            addresses[address["location_id"]] = address
-    codes, other_terms = _codes_by_link([*service_ids, *location_ids, *org_ids])
-    languages: dict[UUID, set[str]] = defaultdict(set)
-    for service_id, code in Language.objects.filter(service_id__in=service_ids).values_list(
-        "service_id", "code"
-    ):
-        if code:
-            languages[service_id].add(code.lower())
-    schedules: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
-    for row in _as_dicts(
-        Schedule.objects.filter(service_id__in=service_ids).values(
-            "service_id", "byday", "opens_at", "closes_at"
-        )
-    ):
-        schedules[row["service_id"]].append(row)
-    national_services = {
-        service_id
-        for service_id, name, extent in ServiceArea.objects.filter(
-            service_id__in=service_ids
-        ).values_list("service_id", "name", "extent")
-        if (name or "").strip().lower() in NATIONAL_AREAS
-        or (extent or "").strip().lower() in NATIONAL_AREAS
-    }
-    sals_by_service: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
-    for sal in sals:
-        sals_by_service[sal["service_id"]].append(sal)
+class _Builder:
+    """Builds the entries of a set of services, given as a condition on a service id column."""
 
-    confidential_locations = {
-        location_id
-        for location_id in location_ids
-        if profile.CONFIDENTIAL.code in codes.get(location_id, set())
-    }
-    Location.objects.filter(id__in=location_ids, confidential=True).exclude(
-        id__in=confidential_locations
-    ).update(confidential=False)
-    if confidential_locations:
-        Location.objects.filter(id__in=confidential_locations).update(confidential=True)
+    def __init__(self) -> None:
+        from hotline.directory.importer import db_id, inserter
 
-    entries: list[dict[str, Any]] = []
-    for service in services:
-        org = organizations[service["organization_id"]]
-        hours = _hours(schedules.get(service["id"], []))
-        service_codes = codes.get(service["id"], set()) | codes.get(org["id"], set())
-        service_codes |= {f"language:{code}" for code in languages.get(service["id"], set())}
-        open_24_7 = "feature:open_24_7" in service_codes or _always_open(hours)
-        if open_24_7:
-            service_codes.add("feature:open_24_7")
-        words = [
-            service["name"],
-            service["alternate_name"],
-            org["name"],
-            org["alternate_name"],
-            service["description"],
-            *other_terms.get(service["id"], []),
-            *(
-                str(profile.TERM_BY_CODE[code].label)
-                for code in service_codes
-                if code in profile.TERM_BY_CODE
-            ),
-        ]
-        listed = org["listing_status"] == ListingStatus.LISTED and service["status"] == "active"
-        common = {
-            "service_id": service["id"],
-            "organization_id": org["id"],
-            "hours": hours,
-            "open_24_7": open_24_7,
-            "service_name": service["name"][:255],
-            "organization_name": org["name"][:255],
-            "verified_at": org["last_verified_at"],
-            "text": " ".join(word for word in words if word).lower(),
+        self.insert = inserter(SearchEntry, COLUMNS)
+        # Raw rows name terms as the database stores ids.
+        self.term_by_id = {db_id(term.id): term for term in profile.TERMS}
+        self.confidential_term = db_id(profile.CONFIDENTIAL.id)
+        self.labels = {code: str(term.label) for code, term in profile.TERM_BY_CODE.items()}
+        self.time_zones: dict[tuple[str, str], str] = {}
+
+    def _rows(self, sql: str, condition: str, column: str, params: list[Any]) -> list[Any]:
+        where = condition.format(column, column)
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(where=where), params)
+            return cursor.fetchall()
+
+    def build(self, condition: str, params: list[Any], delete: bool) -> None:
+        """`condition` has two {} for a column; `params` are its values."""
+        service, organization = _table(Service), _table(Organization)
+        sal_table, location = _table(ServiceAtLocation), _table(Location)
+        # Table and column names come from the models, never from the input.
+        services = self._rows(
+            "SELECT s.id, s.name, s.alternate_name, s.description, s.status, "  # noqa: S608
+            "s.organization_id, o.name, o.alternate_name, o.listing_status, o.last_verified_at "
+            f"FROM {service} s JOIN {organization} o ON o.id = s.organization_id WHERE {{where}}",
+            condition,
+            "s.id",
+            params,
+        )
+        sals = self._rows(
+            "SELECT sal.id, sal.service_id, l.id, l.location_type, l.latitude, l.longitude "  # noqa: S608
+            f"FROM {sal_table} sal JOIN {location} l ON l.id = sal.location_id WHERE {{where}}",
+            condition,
+            "sal.service_id",
+            params,
+        )
+        in_sals = f"SELECT sal.location_id FROM {sal_table} sal WHERE {{where}}"  # noqa: S608
+        addresses: dict[Any, tuple[Any, ...]] = {}
+        for address in self._rows(
+            "SELECT location_id, city, state_province, postal_code, address_type "  # noqa: S608
+            f"FROM {_table(Address)} WHERE location_id IN ({in_sals})",
+            condition,
+            "sal.service_id",
+            params,
+        ):
+            if address[0] not in addresses or address[4] == "physical":
+                addresses[address[0]] = address
+        codes, other_terms = self._codes(condition, params, in_sals)
+        languages: dict[Any, set[str]] = defaultdict(set)
+        for service_id, code in self._rows(
+            f"SELECT service_id, code FROM {_table(Language)} WHERE {{where}}",  # noqa: S608
+            condition,
+            "service_id",
+            params,
+        ):
+            if code:
+                languages[service_id].add(code.lower())
+        schedules: dict[Any, list[tuple[Any, Any, Any]]] = defaultdict(list)
+        for service_id, *schedule in self._rows(
+            "SELECT service_id, byday, opens_at, closes_at "  # noqa: S608
+            f"FROM {_table(Schedule)} WHERE {{where}}",
+            condition,
+            "service_id",
+            params,
+        ):
+            schedules[service_id].append((schedule[0], schedule[1], schedule[2]))
+        national_services = {
+            service_id
+            for service_id, name, extent in self._rows(
+                f"SELECT service_id, name, extent FROM {_table(ServiceArea)} WHERE {{where}}",  # noqa: S608
+                condition,
+                "service_id",
+                params,
+            )
+            if (name or "").strip().lower() in NATIONAL_AREAS
+            or (extent or "").strip().lower() in NATIONAL_AREAS
         }
-        placed = []
-        for sal in sals_by_service.get(service["id"], []):
-            location = locations.get(sal["location_id"])
-            if location is None or location["location_type"] == "virtual":
-                continue
-            address = addresses.get(location["id"], {})
-            lat, lon = location["latitude"], location["longitude"]
-            if lat is None or lon is None:
-                place = geo.zip_place(address.get("postal_code") or "")
-                if place is None:
+        sals_by_service: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+        for sal in sals:
+            sals_by_service[sal[1]].append(sal)
+        confidential_code = profile.CONFIDENTIAL.code
+        # The locations' own flag follows their attribute (only rows that change are written).
+        chunk_locations = in_sals.format(where=condition.format("sal.service_id", "sal.service_id"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {location} SET confidential = NOT confidential "  # noqa: S608
+                f"WHERE id IN ({chunk_locations}) AND confidential <> (id IN "
+                f"(SELECT link_id FROM {_table(Attribute)} WHERE taxonomy_term_id = %s))",
+                [*params, self.confidential_term],
+            )
+        entries: list[tuple[Any, ...]] = []
+        for (
+            service_id,
+            name,
+            alternate_name,
+            description,
+            status,
+            organization_id,
+            org_name,
+            org_alternate_name,
+            listing_status,
+            verified_at,
+        ) in services:
+            hours = _hours(schedules.get(service_id, []))
+            service_codes = codes.get(service_id, set()) | codes.get(organization_id, set())
+            service_codes |= {f"language:{code}" for code in languages.get(service_id, set())}
+            open_24_7 = "feature:open_24_7" in service_codes or _always_open(hours)
+            if open_24_7:
+                service_codes.add("feature:open_24_7")
+            words = [
+                name,
+                alternate_name,
+                org_name,
+                org_alternate_name,
+                description,
+                *other_terms.get(service_id, []),
+                *(self.labels[code] for code in service_codes if code in self.labels),
+            ]
+            listed = listing_status == ListingStatus.LISTED and status == "active"
+            text = " ".join(word for word in words if word).lower()
+            placed = []
+            for sal_id, _, location_id, location_type, lat, lon in sals_by_service.get(
+                service_id, []
+            ):
+                if location_type == "virtual":
                     continue
-                lat, lon = place.latitude, place.longitude
-            placed.append((sal, location, address, lat, lon))
-        if service["id"] in national_services or not placed:
-            entries.append(
-                {
-                    **common,
-                    "national": True,
-                    "codes": _codes_text(service_codes),
-                    "public": listed,
-                    "time_zone": "America/New_York",
-                }
+                address = addresses.get(location_id)
+                if lat is None or lon is None:
+                    place = geo.zip_place((address[3] if address else "") or "")
+                    if place is None:
+                        continue
+                    lat, lon = place.latitude, place.longitude
+                placed.append((sal_id, location_id, address, lat, lon))
+            if service_id in national_services or not placed:
+                entries.append(
+                    (
+                        service_id,
+                        organization_id,
+                        None,
+                        None,
+                        True,
+                        None,
+                        None,
+                        None,
+                        "",
+                        "",
+                        "",
+                        "America/New_York",
+                        _codes_text(service_codes),
+                        text,
+                        hours,
+                        open_24_7,
+                        False,
+                        listed,
+                        name[:255],
+                        org_name[:255],
+                        verified_at,
+                    )
+                )
+                continue
+            for sal_id, location_id, address, lat, lon in placed:
+                location_codes = codes.get(location_id, set())
+                confidential = confidential_code in location_codes
+                city, state, postal_code = address[1:4] if address else ("", "", "")
+                state, postal_code = (state or "")[:64], (postal_code or "")[:32]
+                entries.append(
+                    (
+                        service_id,
+                        organization_id,
+                        location_id,
+                        sal_id,
+                        False,
+                        lat,
+                        lon,
+                        geo.cell(lat, lon),
+                        (city or "")[:255],
+                        state,
+                        postal_code,
+                        self._time_zone(postal_code, state),
+                        _codes_text(service_codes | location_codes),
+                        text,
+                        hours,
+                        open_24_7,
+                        confidential,
+                        listed and not confidential,
+                        name[:255],
+                        org_name[:255],
+                        verified_at,
+                    )
+                )
+        if delete:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {_table(SearchEntry)} "  # noqa: S608
+                    f"WHERE {condition.format('service_id', 'service_id')}",
+                    params,
+                )
+        self.insert(entries)
+
+    def _codes(
+        self, condition: str, params: list[Any], in_sals: str
+    ) -> tuple[dict[Any, set[str]], dict[Any, list[str]]]:
+        """Profile codes per linked row (the services, their organizations and locations), and
+        the names of other taxonomy terms (for keywords)."""
+        service = _table(Service)
+        links = (
+            f"SELECT s.id FROM {service} s WHERE {{where}} "  # noqa: S608
+            f"UNION SELECT s.organization_id FROM {service} s WHERE {{where}} "
+            f"UNION {in_sals.format(where='{where2}')}"
+        )
+        where = condition.format("s.id", "s.id")
+        where2 = condition.format("sal.service_id", "sal.service_id")
+        codes: dict[Any, set[str]] = defaultdict(set)
+        other: dict[Any, dict[Any, str]] = defaultdict(dict)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.link_id, a.taxonomy_term_id, t.name "  # noqa: S608
+                f"FROM {_table(Attribute)} a LEFT JOIN {_table(TaxonomyTerm)} t "
+                "ON t.id = a.taxonomy_term_id "
+                f"WHERE a.link_id IN ({links.format(where=where, where2=where2)})",
+                [*params, *params, *params],
             )
-            continue
-        for sal, location, address, lat, lon in placed:
-            confidential = location["id"] in confidential_locations
-            location_codes = service_codes | codes.get(location["id"], set())
-            state = (address.get("state_province") or "")[:64]
-            postal_code = (address.get("postal_code") or "")[:32]
-            entries.append(
-                {
-                    **common,
-                    "location_id": location["id"],
-                    "service_at_location_id": sal["id"],
-                    "latitude": lat,
-                    "longitude": lon,
-                    "cell": geo.cell(lat, lon),
-                    "city": (address.get("city") or "")[:255],
-                    "state": state,
-                    "postal_code": postal_code,
-                    "time_zone": geo.time_zone_for(postal_code, state),
-                    "codes": _codes_text(location_codes),
-                    "confidential": confidential,
-                    "public": listed and not confidential,
-                }
-            )
-    if delete:
-        SearchEntry.objects.filter(service_id__in=service_ids).delete()
-    from hotline.directory.importer import insert_rows
+            for link_id, term_id, term_name in cursor.fetchall():
+                term = self.term_by_id.get(term_id)
+                if term is not None:
+                    codes[link_id].add(term.code)
+                else:
+                    other[link_id][term_id] = term_name or ""
+        return codes, {link: list(names.values()) for link, names in other.items()}
 
-    insert_rows(SearchEntry, entries)
-
-
-def _as_dicts(rows: Any) -> list[dict[str, Any]]:
-    return list(rows)
+    def _time_zone(self, postal_code: str, state: str) -> str:
+        key = (postal_code, state)
+        if key not in self.time_zones:
+            self.time_zones[key] = geo.time_zone_for(postal_code, state)
+        return self.time_zones[key]
 
 
 def _codes_text(codes: set[str]) -> str:

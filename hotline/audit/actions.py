@@ -27,7 +27,8 @@ def record(
     if obj is not None:
         object_type, object_id = obj._meta.label_lower, obj.pk
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction: a failure here fails that too.
+    with transaction.atomic(savepoint=False):
         head = ChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:  # a fresh or flushed database
             ChainHead.objects.bulk_create([ChainHead(pk=1)], ignore_conflicts=True)

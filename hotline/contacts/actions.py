@@ -87,7 +87,7 @@ def receive(
     referrals: Iterable[Any] = (),
 ) -> Contact:
     """Record a new contact from any channel: reference, triage, deadlines, audit, alerts."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         contact.received_at = contact.received_at or timezone.now()
         contact.reference = next_reference(timezone.localtime(contact.received_at).year)
         if actor is not None and actor.is_authenticated:

@@ -1,10 +1,24 @@
 """Choosing the SLA policy of a contact and computing its deadlines."""
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from hotline.hours import business
-from hotline.hours.models import Calendar, SlaPolicy
+from hotline.hours.models import Calendar, Holiday, OpeningHours, SlaPolicy
+
+# Every contact received needs the active policies and their calendars' schedules (three
+# queries), which change a few times a year: each process keeps them this long, and forgets
+# them at once when it changes them itself.
+POLICY_CACHE_SECONDS = 30
+_cache = threading.local()
+_generation = 0  # bumped by every change made in this process
 
 
 @dataclass(frozen=True)
@@ -14,20 +28,45 @@ class Deadlines:
     resolution_due: dt.datetime | None
 
 
-def choose(urgency: str, request_types: list[str], received_at: dt.datetime) -> SlaPolicy | None:
-    """The first active policy that matches, or None when no policy does."""
+def active_policies() -> list[SlaPolicy]:
+    """The active policies in order, each with its calendar and the calendar's schedule, from
+    this thread's cache when it is fresh."""
+    now = time.monotonic()
+    cached = getattr(_cache, "policies", None)
+    if cached is not None and cached[0] == _generation and cached[1] > now:
+        return cached[2]
     policies = list(SlaPolicy.objects.active().select_related("calendar"))
     schedules: dict[int, business.Schedule] = {}
     for policy in policies:
-        if policy.received:
-            if policy.calendar_id not in schedules:
-                schedules[policy.calendar_id] = policy.calendar.schedule()
-            received_open = business.is_open(schedules[policy.calendar_id], received_at)
-        else:
-            received_open = True
+        if policy.calendar_id not in schedules:
+            schedules[policy.calendar_id] = policy.calendar.schedule()
+        policy.calendar._schedule = schedules[policy.calendar_id]  # type: ignore[attr-defined]
+    _cache.policies = (_generation, now + POLICY_CACHE_SECONDS, policies)
+    return policies
+
+
+def forget_policies() -> None:
+    global _generation
+    _generation += 1
+
+
+@receiver([post_save, post_delete], sender=SlaPolicy)
+@receiver([post_save, post_delete], sender=Calendar)
+@receiver([post_save, post_delete], sender=OpeningHours)
+@receiver([post_save, post_delete], sender=Holiday)
+def _policies_changed(**kwargs: Any) -> None:
+    forget_policies()
+    # Again after the commit: a thread may have read the old rows in between.
+    transaction.on_commit(forget_policies)
+
+
+def choose(urgency: str, request_types: list[str], received_at: dt.datetime) -> SlaPolicy | None:
+    """The first active policy that matches, or None when no policy does."""
+    for policy in active_policies():
+        received_open = not policy.received or business.is_open(
+            schedule_of(policy.calendar), received_at
+        )
         if policy.matches(urgency, request_types, received_open):
-            # Reuse the schedule already built for the deadline computation.
-            policy.calendar._schedule = schedules.get(policy.calendar_id)  # type: ignore[attr-defined]
             return policy
     return None
 

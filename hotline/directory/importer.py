@@ -22,8 +22,10 @@ import uuid
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice, repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,10 +48,20 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
-# file, row label, one raw value per field of the table (ABSENT when not given)
-RawRow = tuple[str, Any, Sequence[Any]]
+
+
+@dataclass
+class Batch:
+    """Rows of one table, column by column: one sequence of raw values per field of the table
+    (ABSENT where a row does not give it), or None when no row of the file has the field."""
+
+    file: str
+    labels: Sequence[Any]  # the rows' line numbers or JSON paths
+    columns: list[Sequence[Any] | None]
+
+
 # Reads a table's rows again each time it is called; adds field names it does not know to the set.
-Reader = Callable[[set[str]], Iterator[RawRow]]
+Reader = Callable[[set[str]], Iterator[Batch]]
 Progress = Callable[[str, int, int], None]
 
 # Nested keys of the compiled forms: key -> (child table, the child's field that names the
@@ -240,12 +252,18 @@ def json_source(data: Any, file: str = "import.json", kind: str = "auto") -> Sou
     def reader(table: Table) -> Reader:
         names, known = table.field_names, set(table.field_names)
 
-        def rows(unknown: set[str]) -> Iterator[RawRow]:
-            for path, row in flattener.rows[table.name].values():
-                unknown |= row.keys() - known
-                yield file, path, [row.get(name, ABSENT) for name in names]
+        def batches(unknown: set[str]) -> Iterator[Batch]:
+            rows = list(flattener.rows[table.name].values())
+            for start in range(0, len(rows), CHUNK):
+                part = [row for _, row in rows[start : start + CHUNK]]
+                for row in part:
+                    unknown |= row.keys() - known
+                columns: list[Sequence[Any] | None] = [
+                    [row.get(name, ABSENT) for row in part] for name in names
+                ]
+                yield Batch(file, [path for path, _ in rows[start : start + CHUNK]], columns)
 
-        return rows
+        return batches
 
     return Source(
         readers={table.name: reader(table) for table in TABLES},
@@ -258,9 +276,9 @@ def json_source(data: Any, file: str = "import.json", kind: str = "auto") -> Sou
 # --- CSV datapackage ----------------------------------------------------------------------------
 
 
-def _csv_rows(
+def _csv_batches(
     table: Table, name: str, open_binary: Callable[[], IO[bytes]], unknown: set[str]
-) -> Iterator[RawRow]:
+) -> Iterator[Batch]:
     with io.TextIOWrapper(open_binary(), encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
@@ -269,19 +287,34 @@ def _csv_rows(
         width = len(header)
         position = {key: index for index, key in enumerate(header)}  # the last of a repeated name
         unknown |= position.keys() - set(table.field_names)
-        # One item per field of the table: its cell, or the slot past the cells (ABSENT).
-        pick = operator.itemgetter(*(position.get(key, width) for key in table.field_names))
-        line = 1
-        for row in reader:
-            if not row:
-                continue  # as csv.DictReader, a blank line is no row
-            line += 1
-            cells: list[Any] = row
-            if len(cells) != width:
+        present = [
+            (index, position[key]) for index, key in enumerate(table.field_names) if key in position
+        ]
+        pick = _picker([cell for _, cell in present])
+        first = 2  # the line of the first row, as csv.DictReader counts them
+        while chunk := list(islice(reader, CHUNK)):
+            rows = [row for row in chunk if row]  # as csv.DictReader, a blank line is no row
+            if not rows:
+                continue
+            if set(map(len, rows)) != {width}:
                 # A short row's missing cells are empty (None), a long row's extra cells ignored.
-                cells = cells[:width] + [None] * (width - len(cells))
-            cells.append(ABSENT)
-            yield name, line, pick(cells)
+                rows = [row[:width] + [None] * (width - len(row)) for row in rows]
+            columns: list[Sequence[Any] | None] = [None] * len(table.fields)
+            if present:
+                picked = zip(*map(pick, rows), strict=True)
+                for (index, _), column in zip(present, picked, strict=True):
+                    columns[index] = column
+            yield Batch(name, range(first, first + len(rows)), columns)
+            first += len(rows)
+
+
+def _picker(indexes: list[int]) -> Callable[[list[Any]], Sequence[Any]]:
+    if not indexes:
+        return lambda row: ()
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda row: (row[index],)
+    return operator.itemgetter(*indexes)
 
 
 def _count_rows(open_binary: Callable[[], IO[bytes]]) -> int:
@@ -355,7 +388,7 @@ def _csv_source(
 
 
 def _csv_reader(table: Table, name: str, open_binary: Callable[[], IO[bytes]]) -> Reader:
-    return lambda unknown: _csv_rows(table, name, open_binary, unknown)
+    return lambda unknown: _csv_batches(table, name, open_binary, unknown)
 
 
 def open_source(path: Path, kind: str = "auto") -> Source:
@@ -471,37 +504,55 @@ class _Loader:
             raise _TooMany
 
     def _load_table(self, table: Table) -> None:
-        parse = _row_parser(table, self.source.from_text)
+        parsers = _column_parsers(table, self.source.from_text)
         writer = _TableWriter(table, self.result, self.who)
+        large = writer.empty and self.source.counts.get(table.name, 0) >= SET_ASIDE_ABOVE
+        with _indexes_set_aside(table.model, large):
+            self._read_table(table, parsers, writer)
+
+    def _read_table(
+        self, table: Table, parsers: list["ColumnParser"], writer: "_TableWriter"
+    ) -> None:
         check_twice = self.source.from_text  # the JSON forms merge rows that repeat
-        seen: set[int] = set()
-        batch: list[tuple[list[Any], Sequence[Any]]] = []
+        seen: set[Any] = set()
         unknown: set[str] = set()
         total = self.source.counts.get(table.name, 0)
         count = 0
-        for file, label, raw in self.source.readers[table.name](unknown):
-            count += 1
-            values, problems = parse(raw)
-            row_id = values[0]
-            if row_id is not None and check_twice:
-                key = hsds.uuid_key(row_id)
-                if key in seen:
-                    problems = [*(problems or []), ("id", "appears twice in this table")]
-                seen.add(key)
-            if problems:
-                if row_id is not None:
-                    self.unwritten[table.name].add(row_id)
-                for name, message in problems:
-                    self._problem(Problem(file, str(label), name, message))
-                continue
-            batch.append((values, raw))
-            if len(batch) >= CHUNK:
-                writer.write(batch)
-                batch = []
-                if self.progress:
-                    self.progress(f"import {table.name}", count, max(total, count))
-        if batch:
-            writer.write(batch)
+        for batch in self.source.readers[table.name](unknown):
+            size = len(batch.labels)
+            count += size
+            bad: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            columns = [
+                parse(raw, size, bad) for parse, raw in zip(parsers, batch.columns, strict=True)
+            ]
+            ids = columns[0]
+            if check_twice:
+                keys = [None if pk is None else int(pk.replace("-", ""), 16) for pk in ids]
+                if not seen.isdisjoint(keys) or len(set(keys)) != size:
+                    for row, key in enumerate(keys):
+                        if key is not None and key in seen:
+                            bad[row].append(("id", "appears twice in this table"))
+                        seen.add(key)
+                else:
+                    seen.update(keys)
+                seen.discard(None)
+            if bad:
+                for row in sorted(bad):
+                    if ids[row] is not None:
+                        self.unwritten[table.name].add(ids[row])
+                    for name, message in bad[row]:
+                        self._problem(Problem(batch.file, str(batch.labels[row]), name, message))
+                keep = [row for row in range(size) if row not in bad]
+                columns = [[column[row] for row in keep] for column in columns]
+                given = [
+                    None if raw is None else [raw[row] for row in keep] for raw in batch.columns
+                ]
+            else:
+                given = batch.columns
+            if columns[0]:
+                writer.write(columns, given)
+            if self.progress:
+                self.progress(f"import {table.name}", count, max(total, count))
         self.result.rows[table.name] = count
         if self.progress:
             self.progress(f"import {table.name}", count, count)
@@ -514,9 +565,10 @@ class _Loader:
         """Asks the database for references to rows that exist neither in this import nor
         before it; then reads the files that have any again, to name the rows."""
         missing: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)  # -> value: target
-        for table in TABLES:
-            if table.name not in self.source.readers:
-                continue
+        tables = [table for table in TABLES if table.name in self.source.readers]
+        for done, table in enumerate(tables):
+            if self.progress:
+                self.progress("check references", done, len(tables))
             for index, spec in enumerate(table.fields):
                 if spec.references:
                     for value in _dangling(table, spec, spec.references):
@@ -527,6 +579,8 @@ class _Loader:
                 for target, value in _dangling_links():
                     if value not in self.unwritten[target]:
                         missing[("attribute", index)][value] = target
+        if self.progress:
+            self.progress("check references", len(tables), len(tables))
         for (name, index), values in missing.items():
             self._name_rows(TABLE[name], index, values)
 
@@ -534,53 +588,100 @@ class _Loader:
         spec = table.fields[index]
         parse = hsds.parser(spec, self.source.from_text)
         entity = table.field_names.index("link_entity") if spec.name == "link_id" else None
-        for file, label, raw in self.source.readers[table.name](set()):
-            try:
-                value = parse(raw[index])
-            except Invalid:
-                continue
-            target = values.get(value) if value is not None else None
-            if target is None or (entity is not None and raw[entity] != target):
-                continue
-            self._problem(
-                Problem(file, str(label), spec.name, f"names a {target} that does not exist")
-            )
+        for batch in self.source.readers[table.name](set()):
+            column = batch.columns[index] or []
+            entities = batch.columns[entity] if entity is not None else None
+            for row, raw in enumerate(column):
+                try:
+                    value = None if raw is ABSENT else parse(raw)
+                except Invalid:
+                    continue
+                target = values.get(value) if value is not None else None
+                if target is None or (entities is not None and entities[row] != target):
+                    continue
+                message = f"names a {target} that does not exist"
+                self._problem(Problem(batch.file, str(batch.labels[row]), spec.name, message))
 
 
-def _row_parser(
-    table: Table, from_text: bool
-) -> Callable[[Sequence[Any]], tuple[list[Any], list[tuple[str, str]] | None]]:
-    """Parses a row's raw values into the model's (absent or empty text is ""), with the
-    problems as (field, message). A value with a problem is None."""
-    specs = [
-        (spec.name, hsds.parser(spec, from_text), spec.required, spec.kind == "string")
-        for spec in table.fields
-    ]
+ColumnParser = Callable[
+    [Sequence[Any] | None, int, dict[int, list[tuple[str, str]]]], Sequence[Any]
+]
 
-    def parse(raw: Sequence[Any]) -> tuple[list[Any], list[tuple[str, str]] | None]:
+
+def _column_parsers(table: Table, from_text: bool) -> list[ColumnParser]:
+    return [_column_parser(spec, from_text) for spec in table.fields]
+
+
+def _column_parser(spec: hsds.Field, from_text: bool) -> ColumnParser:
+    """Parses a column of raw values into the model's (absent or empty text is ""), adding
+    each problem to its row as (field, message); a value with a problem is None.
+
+    The common case, a column with nothing wrong, is checked with a few passes that run in C;
+    only a column that fails them is parsed value by value, to find which rows are wrong."""
+    name, required, text = spec.name, spec.required, spec.kind == "string"
+    parse = hsds.parser(spec, from_text)
+    default = "" if text else None
+    match = hsds.UUID_TEXT.fullmatch
+    allowed = {*spec.enum, ""}
+
+    def fast(raw: Sequence[Any]) -> Sequence[Any] | None:
+        if spec.kind in {"string", "uuid"}:
+            if set(map(type, raw)) != {str} or (required and "" in raw):
+                return None
+            if text:
+                if spec.enum and not set(raw) <= allowed:
+                    return None
+                if spec.max_length and max(map(len, raw), default=0) > spec.max_length:
+                    return None
+                return raw
+            if "" in raw:
+                if not all(map(match, filter(None, raw))):
+                    return None
+                return [value.lower() if value else None for value in raw]
+            return list(map(str.lower, raw)) if all(map(match, raw)) else None
+        try:
+            values = list(map(parse, raw))
+        except Invalid:
+            return None
+        return None if required and None in values else values
+
+    def slow(raw: Sequence[Any], bad: dict[int, list[tuple[str, str]]]) -> list[Any]:
         values: list[Any] = []
-        problems: list[tuple[str, str]] | None = None
-        for (name, convert, required, text), given in zip(specs, raw, strict=True):
+        for row, given in enumerate(raw):
             if given is ABSENT:
                 if required:
-                    problems = [*(problems or []), (name, "is required")]
-                values.append("" if text else None)
+                    bad[row].append((name, "is required"))
+                values.append(default)
                 continue
             try:
-                value = convert(given)
+                value = parse(given)
             except Invalid as error:
-                problems = [*(problems or []), (name, str(error))]
+                bad[row].append((name, str(error)))
                 values.append(None)
                 continue
             if value is None or value == "":
                 if required:
-                    problems = [*(problems or []), (name, "is required")]
+                    bad[row].append((name, "is required"))
                 if text:
                     value = ""
             values.append(value)
-        return values, problems
+        return values
 
-    return parse
+    def parse_column(
+        raw: Sequence[Any] | None, size: int, bad: dict[int, list[tuple[str, str]]]
+    ) -> Sequence[Any]:
+        if raw is None:  # the file has no such column
+            if required:
+                for row in range(size):
+                    bad[row].append((name, "is required"))
+            return [default] * size
+        if ABSENT not in raw:
+            values = fast(raw)
+            if values is not None:
+                return values
+        return slow(raw, bad)
+
+    return parse_column
 
 
 def _dangling(table: Table, spec: hsds.Field, target: str) -> list[str]:
@@ -631,6 +732,48 @@ def db_id(value: "str | uuid.UUID") -> Any:
 
 # --- Writing ------------------------------------------------------------------------------------
 
+SET_ASIDE_ABOVE = 50000
+
+
+@contextmanager
+def _indexes_set_aside(model: type[models.Model], large: bool) -> Iterator[None]:
+    """On SQLite, loading a large table that was empty is faster without its secondary indexes,
+    made again once it is loaded (inside the transaction: readers keep their snapshot). Not
+    an index on a column naming the table's own rows: SQLite uses that one to check them."""
+    if not large or connection.vendor != "sqlite":
+        yield
+        return
+    table = model._meta.db_table
+    own = {
+        column.column
+        for column in model._meta.concrete_fields
+        if isinstance(column, models.ForeignKey) and column.related_model is model
+    }
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+        names = [
+            name
+            for name, constraint in constraints.items()
+            if constraint["index"]
+            and not constraint["unique"]
+            and not constraint["primary_key"]
+            and not own & set(constraint["columns"])
+        ]
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+            [table],
+        )
+        statements = [sql for name, sql in cursor.fetchall() if name in names and sql]
+        for name in names:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
 REBUILD_INDEX_ABOVE = 20000
 INDEXED = {"organization", "service", "location", "service_at_location"}
 TOUCH = {"service_id", "location_id", "organization_id", "service_at_location_id"}
@@ -658,54 +801,63 @@ class _TableWriter:
             else None
         )
 
-    def write(self, batch: list[tuple[list[Any], Sequence[Any]]]) -> None:
-        existing = set() if self.empty else _existing(self.table.model, [v[0] for v, _ in batch])
-        new = [values for values, _ in batch if values[0] not in existing]
+    def write(self, columns: list[Sequence[Any]], given: list[Sequence[Any] | None]) -> None:
+        """Writes parsed rows, given column by column with the raw columns (for which fields
+        the input gives)."""
+        ids = columns[0]
+        existing = set() if self.empty else _existing(self.table.model, list(ids))
         if existing:
-            self._update([(values, raw) for values, raw in batch if values[0] in existing])
-        if new:
-            self.insert(new)
-            self.result.created[self.table.name] += len(new)
-            self._touch(new)
+            old = [row for row, pk in enumerate(ids) if pk in existing]
+            self._update(
+                [[column[row] for column in columns] for row in old],
+                [[raw is not None and raw[row] is not ABSENT for raw in given] for row in old],
+            )
+            new = [row for row, pk in enumerate(ids) if pk not in existing]
+            columns = [[column[row] for row in new] for column in columns]
+        if columns[0]:
+            self.insert(columns)
+            self.result.created[self.table.name] += len(columns[0])
+            self._touch(columns)
 
-    def _touch(self, rows: list[list[Any]]) -> None:
+    def _touch(self, columns: list[Sequence[Any]]) -> None:
         result = self.result
         if result.rebuild_index:
             return
-        result.touched_count += len(rows)
+        result.touched_count += len(columns[0])
         if result.touched_count > REBUILD_INDEX_ABOVE:
             # Past this many, the whole index is rebuilt: stop remembering ids.
             result.rebuild_index, result.touched = True, defaultdict(set)
             return
         touched, name = result.touched, self.table.name
-        for values in rows:
-            if name in INDEXED:
-                touched[name].add(values[0])
-            for index, target in self.touch:
-                if values[index] is not None:
-                    touched[target].add(values[index])
-            if self.link and values[self.link[0]] in INDEXED:
-                touched[values[self.link[0]]].add(values[self.link[1]])
+        if name in INDEXED:
+            touched[name].update(columns[0])
+        for index, target in self.touch:
+            touched[target].update(pk for pk in columns[index] if pk is not None)
+        if self.link:
+            entities, links = columns[self.link[0]], columns[self.link[1]]
+            for entity, link in zip(entities, links, strict=True):
+                if entity in INDEXED:
+                    touched[entity].add(link)
 
-    def _update(self, rows: list[tuple[list[Any], Sequence[Any]]]) -> None:
+    def _update(self, rows: list[list[Any]], given: list[list[bool]]) -> None:
         from hotline.directory.models import Metadata
 
         table, model, attnames = self.table, self.table.model, self.attnames
         old_rows = {
             str(values["id"]): values
-            for values in model._default_manager.filter(pk__in=[v[0] for v, _ in rows]).values(
+            for values in model._default_manager.filter(pk__in=[row[0] for row in rows]).values(
                 *attnames
             )
         }
         changed, log, written = [], [], []
         changed_fields: set[str] = set()
         today = timezone.localdate()
-        for values, raw in rows:
+        for values, present in zip(rows, given, strict=True):
             old = old_rows[values[0]]
             diff = [
                 (spec, value)
-                for spec, value, given in zip(table.fields, values, raw, strict=True)
-                if given is not ABSENT and not _same_value(value, old[spec.attname])
+                for spec, value, has in zip(table.fields, values, present, strict=True)
+                if has and not _same_value(value, old[spec.attname])
             ]
             if not diff:
                 self.result.unchanged[table.name] += 1
@@ -731,7 +883,7 @@ class _TableWriter:
         if changed:
             model._default_manager.bulk_update(changed, sorted(changed_fields), batch_size=500)
             self.result.updated[table.name] += len(changed)
-            self._touch(written)
+            self._touch([list(column) for column in zip(*written, strict=True)])
         if log:
             Metadata.objects.bulk_create(log, batch_size=500)
 
@@ -765,11 +917,12 @@ def _existing(model: type[models.Model], ids: list[str]) -> set[str]:
 
 
 def inserter(
-    model: type[models.Model], attnames: list[str]
-) -> Callable[[Iterable[Sequence[Any]]], None]:
-    """Inserts new rows given as values of these model attributes (the other columns get their
-    defaults): on PostgreSQL with COPY, elsewhere with one `executemany` of a prepared INSERT.
-    What `bulk_create` would do per value is decided once per column."""
+    model: type[models.Model], attnames: list[str], ready: Iterable[str] = ()
+) -> Callable[[list[Sequence[Any]]], None]:
+    """Inserts new rows given column by column, one column per model attribute named (the
+    other columns get their defaults; `ready` ones are given in the database's form already):
+    on PostgreSQL with COPY, elsewhere with one `executemany` of a prepared INSERT. What
+    `bulk_create` would do per value is decided once per column and done a column at a time."""
     ops, features = connection.ops, connection.features
     copy = connection.vendor == "postgresql"
     given = [_column(model, name) for name in attnames]
@@ -779,51 +932,54 @@ def inserter(
         if column.attname not in attnames
         and not isinstance(column, models.AutoField | models.BigAutoField)
     ]
-    fixes: list[tuple[int, Callable[[Any], Any]]] = []
-    for index, column in enumerate(given):
-        convert = _converter(column, ops, features, copy)
-        if convert is not None:
-            fixes.append((index, convert))
+    converters = [
+        None if column.attname in ready else _converter(column, ops, features, copy)
+        for column in given
+    ]
     tail = []
     for column in rest:
         default, convert = column.get_default(), _converter(column, ops, features, copy)
-        tail.append(default if convert is None or default is None else convert(default))
-    columns = [column.column for column in [*given, *rest]]
+        tail.append(default if convert is None or default is None else convert([default])[0])
     quote = ops.quote_name
     # Table and column names come from the model, never from the input.
-    names = f"{quote(model._meta.db_table)} ({', '.join(quote(name) for name in columns)})"
+    names = "{} ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(column.column) for column in [*given, *rest]),
+    )
+    sql = f"INSERT INTO {names} VALUES ({', '.join(['%s'] * (len(given) + len(rest)))})"  # noqa: S608
 
-    def prepared(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-        if not fixes and not tail:
-            yield from rows
-            return
-        for row in rows:
-            out = list(row)
-            for index, convert in fixes:
-                value = out[index]
-                if value is not None:
-                    out[index] = convert(value)
-            out.extend(tail)
-            yield out
-
-    def insert(rows: Iterable[Sequence[Any]]) -> None:
+    def insert(columns: list[Sequence[Any]]) -> None:
+        size = len(columns[0])
+        rows = zip(
+            *(
+                column if convert is None else convert(column)
+                for column, convert in zip(columns, converters, strict=True)
+            ),
+            *(repeat(default, size) for default in tail),
+            strict=True,
+        )
         with connection.cursor() as cursor, connection.wrap_database_errors:
             if copy:
                 with cursor.cursor.copy(f"COPY {names} FROM STDIN") as stream:
-                    for row in prepared(rows):
+                    for row in rows:
                         stream.write_row(row)
             else:
-                sql = f"INSERT INTO {names} VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-                cursor.cursor.executemany(sql, list(prepared(rows)))
+                cursor.cursor.executemany(sql, rows)
 
     return insert
 
 
-def _converter(column: Any, ops: Any, features: Any, copy: bool) -> Callable[[Any], Any] | None:
+Converter = Callable[[Sequence[Any]], Sequence[Any]]
+
+
+def _converter(column: Any, ops: Any, features: Any, copy: bool) -> Converter | None:
+    """How a column of model values becomes the database's, or None when they need nothing."""
     target = column.target_field if isinstance(column, models.ForeignKey) else column
     if isinstance(column, models.JSONField):
         encoder = column.encoder
-        return lambda value: json.dumps(value, cls=encoder)
+        return lambda values: [
+            value if value is None else json.dumps(value, cls=encoder) for value in values
+        ]
     if copy:
         return None  # COPY takes text, UUID, date and time values as they are
     if isinstance(target, models.UUIDField) and not features.has_native_uuid_field:
@@ -838,14 +994,18 @@ def _converter(column: Any, ops: Any, features: Any, copy: bool) -> Callable[[An
     return None
 
 
-def _adapt(adapt: Callable[[Any], Any], value: Any) -> Any:
+def _adapt(adapt: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
     # A text value is already in the database's form (read back from it).
-    return value if isinstance(value, str) else adapt(value)
+    return [value if value is None or isinstance(value, str) else adapt(value) for value in values]
 
 
 def _column(model: type[models.Model], attname: str) -> models.Field:
     return next(column for column in model._meta.concrete_fields if column.attname == attname)
 
 
-def _hex(value: Any) -> Any:
-    return value.replace("-", "") if isinstance(value, str) else value.hex
+def _hex(values: Sequence[Any]) -> list[Any]:
+    """UUIDs as SQLite stores them: 32 hex digits."""
+    return [
+        value.replace("-", "") if type(value) is str else value if value is None else value.hex
+        for value in values
+    ]

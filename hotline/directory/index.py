@@ -7,6 +7,7 @@ table (raw rows, no model instances): after a large import the whole index is re
 chunk over ranges of service ids, so that no query carries a long list of ids.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -97,6 +98,8 @@ def rebuild_all(progress: Progress | None = None) -> None:
         cursor.execute(f"SELECT id FROM {_table(Service)} ORDER BY id")  # noqa: S608
         ids = [pk for (pk,) in cursor.fetchall()]
     builder = _Builder()
+    if progress:
+        progress("index services", 0, len(ids))
     for start in range(0, len(ids), CHUNK):
         if start + CHUNK < len(ids):
             builder.build("{} >= %s AND {} < %s", [ids[start], ids[start + CHUNK]], delete=False)
@@ -126,16 +129,16 @@ def _hours(rows: list[tuple[Any, Any, Any]]) -> dict[str, list[list[str]]]:
     for byday, opens_at, closes_at in rows:
         if not opens_at or not closes_at:
             continue
+        span = [_hh_mm(opens_at), _hh_mm(closes_at)]
         days = [day.strip()[-2:] for day in (byday or ",".join(DAYS)).split(",")]
         for day in days:
             if day in DAYS:
-                hours[day].append([_hh_mm(opens_at), _hh_mm(closes_at)])
+                hours[day].append(list(span))
     return dict(hours)
 
 
 def _hh_mm(value: Any) -> str:
-    # SQLite gives back the text it stores ("09:30:00"), PostgreSQL a time.
-    return value[:5] if isinstance(value, str) else str(value.strftime("%H:%M"))
+    return value[:5] if isinstance(value, str) else f"{value.hour:02d}:{value.minute:02d}"
 
 
 def _always_open(hours: dict[str, list[list[str]]]) -> bool:
@@ -151,12 +154,14 @@ class _Builder:
     def __init__(self) -> None:
         from hotline.directory.importer import db_id, inserter
 
-        self.insert = inserter(SearchEntry, COLUMNS)
+        self.insert = inserter(SearchEntry, COLUMNS, ready=["hours"])
         # Raw rows name terms as the database stores ids.
-        self.term_by_id = {db_id(term.id): term for term in profile.TERMS}
+        self.code_by_term = {db_id(term.id): term.code for term in profile.TERMS}
         self.confidential_term = db_id(profile.CONFIDENTIAL.id)
         self.labels = {code: str(term.label) for code, term in profile.TERM_BY_CODE.items()}
         self.time_zones: dict[tuple[str, str], str] = {}
+        # Many services keep the same hours: computed and encoded once.
+        self.hours: dict[tuple[Any, ...], tuple[dict[str, list[list[str]]], str]] = {}
 
     def _rows(self, sql: str, condition: str, column: str, params: list[Any]) -> list[Any]:
         where = condition.format(column, column)
@@ -251,7 +256,7 @@ class _Builder:
             listing_status,
             verified_at,
         ) in services:
-            hours = _hours(schedules.get(service_id, []))
+            hours, hours_json = self._hours(schedules.get(service_id, []))
             service_codes = codes.get(service_id, set()) | codes.get(organization_id, set())
             service_codes |= {f"language:{code}" for code in languages.get(service_id, set())}
             open_24_7 = "feature:open_24_7" in service_codes or _always_open(hours)
@@ -298,7 +303,7 @@ class _Builder:
                         "America/New_York",
                         _codes_text(service_codes),
                         text,
-                        hours,
+                        hours_json,
                         open_24_7,
                         False,
                         listed,
@@ -329,7 +334,7 @@ class _Builder:
                         self._time_zone(postal_code, state),
                         _codes_text(service_codes | location_codes),
                         text,
-                        hours,
+                        hours_json,
                         open_24_7,
                         confidential,
                         listed and not confidential,
@@ -345,7 +350,8 @@ class _Builder:
                     f"WHERE {condition.format('service_id', 'service_id')}",
                     params,
                 )
-        self.insert(entries)
+        if entries:
+            self.insert(list(zip(*entries, strict=True)))
 
     def _codes(
         self, condition: str, params: list[Any], in_sals: str
@@ -371,12 +377,23 @@ class _Builder:
                 [*params, *params, *params],
             )
             for link_id, term_id, term_name in cursor.fetchall():
-                term = self.term_by_id.get(term_id)
-                if term is not None:
-                    codes[link_id].add(term.code)
+                code = self.code_by_term.get(term_id)
+                if code is not None:
+                    codes[link_id].add(code)
                 else:
                     other[link_id][term_id] = term_name or ""
         return codes, {link: list(names.values()) for link, names in other.items()}
+
+    def _hours(
+        self, schedules: list[tuple[Any, Any, Any]]
+    ) -> tuple[dict[str, list[list[str]]], str]:
+        key = tuple(schedules)
+        if key not in self.hours:
+            if len(self.hours) >= 10000:
+                self.hours.clear()  # unless few services share hours, memory is worth more
+            hours = _hours(schedules)
+            self.hours[key] = (hours, json.dumps(hours))
+        return self.hours[key]
 
     def _time_zone(self, postal_code: str, state: str) -> str:
         key = (postal_code, state)

@@ -1,18 +1,27 @@
 """Finding listings near a caller.
 
-A search is one range scan of the (latitude, longitude) index over a box around the caller,
-with the filters as conditions on precomputed columns of `SearchEntry`; the exact distance,
-"open now" and the ordering are then computed in Python over the few rows in the box. National
-and virtual services have no distance: they come back in a section of their own.
+A search reads the precomputed `SearchEntry` rows in a box around the caller: an equality
+lookup on the indexed grid squares that meet the box, then the box, with the filters as
+conditions on the precomputed codes. Only the id and coordinates come back; the exact
+distance, "open now" and the ordering are computed in Python, and every column is read only
+for the hits shown. National and virtual services have no distance: they come back in a
+section of their own.
+
+When nothing matches, the hints say which filter to relax and how many results that gives:
+one more read of the box tells for each entry which filters it fails, and a count with the
+next wider radius skips the grid squares already known to hold no match.
 """
 
 import datetime as dt
+import heapq
+import json
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Q
+from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,164 +146,384 @@ def filter_label(query: Query, name: str) -> str:
     return str(profile.TERM_BY_CODE[FEATURES[name]].label).lower()
 
 
-def _filtered(query: Query) -> Any:
-    entries = SearchEntry.objects.all()
-    if query.public:
-        entries = entries.public()
-    for name, group in GROUPS.items():
-        values = getattr(query, name)
-        if values:
-            any_of = Q()
-            for value in values:
-                any_of |= Q(codes__contains=f" {group}:{value} ")
-            entries = entries.filter(any_of)
-    for name, code in FEATURES.items():
-        if getattr(query, name):
-            entries = entries.with_code(code)
-    for word in query.keyword.lower().split()[:8]:
-        entries = entries.filter(text__contains=word)
-    return entries
+class _Sql:
+    """The statements of one search, written out rather than compiled by the ORM for every
+    search (compiling the scan cost more than running it). Each filter is the condition
+    Django's `contains` lookup writes, with the same escaping of the pattern."""
+
+    def __init__(self, query: Query, connection: Any) -> None:
+        self.query = query
+        self.connection = connection
+        quote = connection.ops.quote_name
+        self.table = quote(SearchEntry._meta.db_table)
+        self.contains = "{} " + connection.operators["contains"]
+        self.cast = connection.ops.lookup_cast("contains", "TextField")
+        self.names = query.active_filters()
+        self.bits = {name: 1 << index for index, name in enumerate(self.names)}
+        self.conditions = self._conditions()
+
+    def column(self, name: str) -> str:
+        return self.connection.ops.quote_name(name)
+
+    def _like(self, column: str, fragment: str) -> tuple[str, list[Any]]:
+        pattern = "%" + self.connection.ops.prep_for_like_query(fragment) + "%"
+        return self.contains.format(self.cast % self.column(column)), [pattern]
+
+    def _any(self, parts: list[tuple[str, list[Any]]], joint: str) -> tuple[str, list[Any]]:
+        sql = f" {joint} ".join(part for part, _params in parts)
+        return f"({sql})", [param for _part, params in parts for param in params]
+
+    def _conditions(self) -> dict[str, tuple[str, list[Any]]]:
+        """Every active filter the database evaluates, by name. "Open now" is not one: it
+        depends on each entry's time zone."""
+        query = self.query
+        conditions = {}
+        for name, group in GROUPS.items():
+            values = getattr(query, name)
+            if values:
+                likes = [self._like("codes", f" {group}:{value} ") for value in values]
+                conditions[name] = self._any(likes, "OR")
+        for name, code in FEATURES.items():
+            if getattr(query, name):
+                conditions[name] = self._like("codes", f" {code} ")
+        words = query.keyword.lower().split()[:8]
+        if words:
+            conditions["keyword"] = self._any([self._like("text", w) for w in words], "AND")
+        return conditions
+
+    def where(self, base: list[str], params: list[Any], filtered: bool) -> tuple[str, list[Any]]:
+        parts, params = list(base), list(params)
+        if self.query.public:
+            parts.append(f"{self.column('public')} = %s")
+            params.append(True)
+        if filtered:
+            for sql, condition_params in self.conditions.values():
+                parts.append(sql)
+                params += condition_params
+        return " AND ".join(parts), params
+
+    def box(
+        self, squares: list[int], bounds: tuple[float, float, float, float]
+    ) -> tuple[list[str], list[Any]]:
+        latitude, longitude = self.column("latitude"), self.column("longitude")
+        # The squares are our own integers: written inline, they spare a parameter each.
+        inline = ", ".join(str(int(square)) for square in squares) or "NULL"
+        return [
+            f"{self.column('cell')} IN ({inline})",
+            f"{latitude} >= %s",
+            f"{latitude} <= %s",
+            f"{longitude} >= %s",
+            f"{longitude} <= %s",
+        ], list(bounds)
+
+    def failing(self) -> tuple[str, list[Any]]:
+        """One integer per entry: a bit for each filter it fails."""
+        cases, params = [], []
+        for name, (sql, condition_params) in self.conditions.items():
+            cases.append(f"CASE WHEN {sql} THEN 0 ELSE {self.bits[name]} END")
+            params += condition_params
+        return " + ".join(cases), params
+
+    def columns(self, names: list[str]) -> str:
+        return ", ".join(self.column(name) for name in names)
+
+    def select(self, columns: str, where: str, tail: str = "") -> str:
+        # Only quoted names, our own integers and placeholders are written into the
+        # statement; every value from the query travels as a parameter.
+        return f"SELECT {columns} FROM {self.table} WHERE {where}{tail}"  # noqa: S608
+
+    def at_most_one_failing(self, statement: str) -> str:
+        single = ", ".join(["0", *(str(bit) for bit in self.bits.values())])
+        # OFFSET 0 keeps the database from copying the failing expression, filters and all,
+        # into the outer condition; SQLite has no OFFSET without a LIMIT.
+        no_limit = self.connection.ops.no_limit_value()
+        fence = "OFFSET 0" if no_limit is None else f"LIMIT {int(no_limit)} OFFSET 0"
+        return f"SELECT * FROM ({statement} {fence}) AS box WHERE failing IN ({single})"  # noqa: S608
+
+    def run(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+OPEN_COLUMNS = ["open_24_7", "time_zone", "hours"]
+
+
+class _Clock:
+    """The local weekday and time at one instant, computed once per time zone."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.zones: dict[str, tuple[str, str, str]] = {}
+
+    def local(self, time_zone: str) -> tuple[str, str, str]:
+        """Today, yesterday and the clock ("HH:MM") where the entry is."""
+        known = self.zones.get(time_zone)
+        if known is not None:
+            return known
+        try:
+            local = self.now.astimezone(ZoneInfo(time_zone or "America/New_York"))
+        except (ZoneInfoNotFoundError, ValueError):
+            local = self.now
+        weekday = local.weekday()
+        self.zones[time_zone] = (DAYS[weekday], DAYS[(weekday - 1) % 7], local.strftime("%H:%M"))
+        return self.zones[time_zone]
+
+    def is_open(self, open_24_7: bool, time_zone: str, hours: Any) -> bool:
+        if open_24_7:
+            return True
+        if isinstance(hours, str):  # read as text, not through the model field
+            hours = json.loads(hours)
+        day, yesterday, clock = self.local(time_zone)
+        for opens, closes in hours.get(day, []):
+            if opens <= clock < closes or (closes <= opens and clock >= opens):
+                return True
+        # A span past midnight that began yesterday.
+        return any(closes <= opens and clock < closes for opens, closes in hours.get(yesterday, []))
 
 
 def is_open(entry: dict[str, Any], now: dt.datetime) -> bool:
-    if entry["open_24_7"]:
-        return True
-    try:
-        local = now.astimezone(ZoneInfo(entry["time_zone"] or "America/New_York"))
-    except (ZoneInfoNotFoundError, ValueError):
-        local = now
-    day = DAYS[local.weekday()]
-    yesterday = DAYS[(local.weekday() - 1) % 7]
-    clock = local.strftime("%H:%M")
-    for opens, closes in entry["hours"].get(day, []):
-        if opens <= clock < closes or (closes <= opens and clock >= opens):
-            return True
-    # A span past midnight that began yesterday.
-    return any(
-        closes <= opens and clock < closes for opens, closes in entry["hours"].get(yesterday, [])
+    return _Clock(now).is_open(entry["open_24_7"], entry["time_zone"], entry["hours"])
+
+
+class _Reasons:
+    """Why each hit matched. What depends on the query alone is worked out once per search."""
+
+    def __init__(self, query: Query) -> None:
+        self.query = query
+        self.groups = [
+            (group, [(v, f" {group}:{v} ") for v in getattr(query, name)])
+            for name, group in GROUPS.items()
+            if getattr(query, name)
+        ]
+        self.labels: dict[tuple[str, str], str] = {}
+        self.tail = [
+            str(profile.TERM_BY_CODE[code].label)
+            for name, code in FEATURES.items()
+            if getattr(query, name)
+        ]
+        if query.open_now:
+            self.tail.append(_("Open now"))
+        if query.keyword.strip():
+            self.tail.append(_("Mentions “%s”") % query.keyword.strip())
+        self.distance = _("%(miles).1f miles from %(place)s")
+
+    def label(self, group: str, value: str) -> str:
+        key = (group, value)
+        if key not in self.labels:
+            self.labels[key] = _label(group, value)
+        return self.labels[key]
+
+    def __call__(self, entry: dict[str, Any], distance: float | None) -> list[str]:
+        reasons = []
+        if distance is not None and self.query.place is not None:
+            reasons.append(self.distance % {"miles": distance, "place": self.query.place.label})
+        codes = entry["codes"]
+        for group, values in self.groups:
+            matched = [value for value, code in values if code in codes]
+            if matched:
+                reasons.append(", ".join(self.label(group, value) for value in matched))
+        return reasons + self.tail
+
+
+MARGIN_MILES = 0.1  # float rounding at a square's edge is far below this
+
+
+def _squares_inside(place: geo.Place, miles: float, squares: list[int]) -> set[int]:
+    """The grid squares that lie wholly inside the circle. Along a parallel the distance grows
+    with the difference in longitude; along a meridian less than 60 degrees of longitude away
+    the haversine of the distance is convex in the latitude. So the farthest point of a square
+    is one of its corners, and a square is inside when its four corners are."""
+    inside = set()
+    for square in squares:
+        row, column = divmod(square, 1000)
+        south, west = row * geo.CELL_DEGREES - 90, column * geo.CELL_DEGREES - 180
+        if all(
+            geo.miles_between(place.latitude, place.longitude, lat, lon) < miles - MARGIN_MILES
+            for lat in (south, south + geo.CELL_DEGREES)
+            for lon in (west, west + geo.CELL_DEGREES)
+        ):
+            inside.add(square)
+    return inside
+
+
+def _box(
+    place: geo.Place, radius: float, known_empty: float = 0.0
+) -> tuple[list[int], tuple[float, float, float, float]]:
+    """The indexed grid squares that meet the box around the circle, and the box. Squares
+    wholly inside a circle already known to hold no match are left out."""
+    lat, lon = place.latitude, place.longitude
+    lat_delta, lon_delta = geo.bounding_box(lat, lon, radius)
+    squares = geo.cells(lat, lon, lat_delta, lon_delta)
+    if known_empty:
+        skip = _squares_inside(place, known_empty, squares)
+        squares = [square for square in squares if square not in skip]
+    return squares, (lat - lat_delta, lat + lat_delta, lon - lon_delta, lon + lon_delta)
+
+
+def _distances(place: geo.Place) -> Any:
+    """`geo.miles_between(place, …)` with what depends on the place alone computed once: the
+    same operations in the same order, so the same floats."""
+    lat1, lon1 = place.latitude, place.longitude
+    p1 = math.radians(lat1)
+    cos_p1 = math.cos(p1)
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+    diameter = 2 * geo.EARTH_RADIUS_MILES
+
+    def miles(lat2: float, lon2: float) -> float:
+        p2 = radians(lat2)
+        dp, dl = p2 - p1, radians(lon2 - lon1)
+        a = sin(dp / 2) ** 2 + cos_p1 * cos(p2) * sin(dl / 2) ** 2
+        return diameter * asin(min(1.0, sqrt(a)))
+
+    return miles
+
+
+@dataclass
+class _Circle:
+    found: list[tuple[float, int]]  # (distance, id) of every entry that passes all filters
+    relaxed: dict[str, int]  # per filter, the entries in the circle that fail only that one
+
+
+def _circle(sql: _Sql, clock: _Clock) -> _Circle:
+    """The matches in the circle: one read of the entries in its box that pass the filters.
+    When there is none, a second read tells for each entry which filters it fails, one bit
+    each: the entries that fail one filter only are what removing that filter would add."""
+    query = sql.query
+    assert query.place is not None
+    squares, bounds = _box(query.place, query.radius)
+    base, box_params = sql.box(squares, bounds)
+    names = ["id", "latitude", "longitude"] + (OPEN_COLUMNS if query.open_now else [])
+    miles = _distances(query.place)
+    radius, open_now = query.radius, query.open_now
+    open_bit = sql.bits.get("open_now", 0)
+    found: list[tuple[float, int]] = []
+    if sql.conditions:
+        where, params = sql.where(base, box_params, filtered=True)
+        for row in sql.run(sql.select(sql.columns(names), where), params):
+            distance = miles(row[1], row[2])
+            if distance > radius:
+                continue
+            if open_now and not clock.is_open(row[3], row[4], row[5]):
+                continue
+            found.append((distance, row[0]))
+        if found:
+            return _Circle(found, dict.fromkeys(sql.names, 0))
+    where, params = sql.where(base, box_params, filtered=False)
+    select = sql.columns(names)
+    if sql.conditions:
+        failing, failing_params = sql.failing()
+        select = f"{select}, {failing} AS failing"
+        params = failing_params + params
+    statement = sql.select(select, where)
+    if len(sql.conditions) > 1:
+        # Entries that fail two filters or more are neither matches nor near misses.
+        statement = sql.at_most_one_failing(statement)
+    near_misses: list[tuple[int, tuple[Any, ...]]] = []
+    for row in sql.run(statement, params):
+        mask = row[-1] if sql.conditions else 0
+        if mask:
+            if not mask & (mask - 1):
+                near_misses.append((mask, row))
+            continue
+        distance = miles(row[1], row[2])
+        if distance > radius:
+            continue
+        if open_now and not clock.is_open(row[3], row[4], row[5]):
+            near_misses.append((open_bit, row))
+            continue
+        found.append((distance, row[0]))
+    relaxed = dict.fromkeys(sql.names, 0)
+    if not found:
+        name_of = {bit: name for name, bit in sql.bits.items()}
+        for mask, row in near_misses:
+            if mask != open_bit:
+                if miles(row[1], row[2]) > radius:
+                    continue
+                if open_now and not clock.is_open(row[3], row[4], row[5]):
+                    continue  # fails "open now" too
+            relaxed[name_of[mask]] += 1
+    return _Circle(found, relaxed)
+
+
+def _count(sql: _Sql, radius: float, clock: _Clock, known_empty: float) -> int:
+    """How many entries within `radius` pass every filter, none lying within `known_empty`."""
+    query = sql.query
+    assert query.place is not None
+    squares, bounds = _box(query.place, radius, known_empty)
+    base, params = sql.box(squares, bounds)
+    where, params = sql.where(base, params, filtered=True)
+    names = ["latitude", "longitude"] + (OPEN_COLUMNS if query.open_now else [])
+    rows = sql.run(sql.select(sql.columns(names), where), params)
+    miles = _distances(query.place)
+    count = 0
+    for row in rows:
+        if miles(row[0], row[1]) > radius:
+            continue
+        if query.open_now and not clock.is_open(row[2], row[3], row[4]):
+            continue
+        count += 1
+    return count
+
+
+def _national(sql: _Sql, limit: int, clock: _Clock) -> list[int]:
+    """The national and virtual entries that pass the filters, in name order."""
+    query = sql.query
+    # "cell IS NULL" reaches the few national rows through an index; a bare boolean column
+    # in SQLite's WHERE does not.
+    where, params = sql.where(
+        [f"{sql.column('cell')} IS NULL", f"{sql.column('national')} = %s"], [True], filtered=True
     )
-
-
-def _reasons(query: Query, entry: dict[str, Any], distance: float | None) -> list[str]:
-    reasons = []
-    if distance is not None and query.place is not None:
-        reasons.append(
-            _("%(miles).1f miles from %(place)s") % {"miles": distance, "place": query.place.label}
-        )
-    codes = entry["codes"]
-    for name, group in GROUPS.items():
-        matched = [v for v in getattr(query, name) if f" {group}:{v} " in codes]
-        if matched:
-            reasons.append(", ".join(_label(group, v) for v in matched))
-    for name, code in FEATURES.items():
-        if getattr(query, name):
-            reasons.append(str(profile.TERM_BY_CODE[code].label))
-    if query.open_now:
-        reasons.append(_("Open now"))
-    if query.keyword.strip():
-        reasons.append(_("Mentions “%s”") % query.keyword.strip())
-    return reasons
-
-
-def _local(query: Query, now: dt.datetime, fields: list[str]) -> list[tuple[float, dict[str, Any]]]:
-    place = query.place
-    assert place is not None
-    lat_delta, lon_delta = geo.bounding_box(place.latitude, place.longitude, query.radius)
-    rows = _filtered(query).in_box(place.latitude, place.longitude, lat_delta, lon_delta)
-    found = []
-    for entry in rows.values(*fields):
-        distance = geo.miles_between(
-            place.latitude, place.longitude, entry["latitude"], entry["longitude"]
-        )
-        if distance > query.radius:
-            continue
-        if query.open_now and not is_open(entry, now):
-            continue
-        found.append((distance, entry))
-    return found
-
-
-def count_local(query: Query, now: dt.datetime | None = None) -> int:
-    fields = ["latitude", "longitude"]
-    if query.open_now:
-        fields += ["hours", "time_zone", "open_24_7"]
-    return len(_local(query, now or timezone.now(), fields))
+    names = ["id"] + (OPEN_COLUMNS if query.open_now else [])
+    order = sql.columns(["organization_name", "service_name"])
+    tail = f" ORDER BY {order} LIMIT {max(int(limit), 0)}"
+    rows = sql.run(sql.select(sql.columns(names), where, tail), params)
+    return [row[0] for row in rows if not query.open_now or clock.is_open(row[1], row[2], row[3])]
 
 
 def search(query: Query, limit: int = 50, now: dt.datetime | None = None) -> Results:
-    now = now or timezone.now()
-    local: list[Hit] = []
-    total = 0
+    clock = _Clock(now or timezone.now())
+    sql = _Sql(query, connections[router.db_for_read(SearchEntry)])
+    total, suggestions = 0, []
+    nearest: dict[int, float] = {}
     if query.place is not None:
-        # Distances from the few columns they need; every column only for the rows shown.
-        fields = ["id", "latitude", "longitude"]
-        if query.open_now:
-            fields += ["hours", "time_zone", "open_24_7"]
-        found = _local(query, now, fields)
-        total = len(found)
-        found.sort(key=lambda pair: (pair[0], pair[1]["id"]))
-        nearest = {entry["id"]: distance for distance, entry in found[:limit]}
-        rows = SearchEntry.objects.filter(id__in=list(nearest)).values(*FIELDS)
-        ordered = sorted(rows, key=lambda entry: (nearest[entry["id"]], entry["id"]))
-        local = [
-            Hit(entry, nearest[entry["id"]], _reasons(query, entry, nearest[entry["id"]]))
-            for entry in ordered
-        ]
-    national_rows = (
-        # "cell IS NULL" reaches the few national rows through an index; a bare boolean
-        # column in SQLite's WHERE does not.
-        _filtered(query)
-        .filter(cell__isnull=True, national=True)
-        .order_by("organization_name", "service_name")
-    )
-    national = []
-    for entry in national_rows.values(*FIELDS)[:limit]:
-        if query.open_now and not is_open(entry, now):
-            continue
-        national.append(Hit(entry, None, _reasons(query, entry, None)))
-    suggestions = []
-    if query.place is not None and total == 0:
-        suggestions = suggest(query, now)
+        circle = _circle(sql, clock)
+        total = len(circle.found)
+        nearest = {entry_id: miles for miles, entry_id in heapq.nsmallest(limit, circle.found)}
+        if total == 0:
+            suggestions = _suggestions(sql, circle, clock)
+    national_ids = _national(sql, limit, clock)
+    # Every column only for the rows shown, in one query.
+    entries = {
+        entry["id"]: entry
+        for entry in SearchEntry.objects.filter(id__in=[*nearest, *national_ids]).values(*FIELDS)
+    }
+    reasons = _Reasons(query)
+    local = [
+        Hit(entries[entry_id], miles, reasons(entries[entry_id], miles))
+        for entry_id, miles in sorted(nearest.items(), key=lambda pair: (pair[1], pair[0]))
+    ]
+    national = [Hit(entries[i], None, reasons(entries[i], None)) for i in national_ids]
     return Results(query, local, national, total, suggestions)
 
 
-def _passes(query: Query, name: str, entry: dict[str, Any], now: dt.datetime) -> bool:
-    codes = entry["codes"]
-    if name in GROUPS:
-        return any(f" {GROUPS[name]}:{v} " in codes for v in getattr(query, name))
-    if name in FEATURES:
-        return f" {FEATURES[name]} " in codes
-    if name == "open_now":
-        return is_open(entry, now)
-    return all(word in entry["text"] for word in query.keyword.lower().split()[:8])
-
-
-def suggest(query: Query, now: dt.datetime) -> list[Suggestion]:
-    """What to relax, and how many results each change would give. One query reads the rows in
-    the circle without filters; each row then counts for the one filter it fails, if only one."""
-    place = query.place
-    assert place is not None
-    active = query.active_filters()
+def _suggestions(sql: _Sql, circle: _Circle, clock: _Clock) -> list[Suggestion]:
+    """What to relax, and how many results each change would give: per filter, the entries in
+    the circle that fail only that one; then the next wider radius that finds anything."""
+    query = sql.query
     out = []
-    if active:
-        fields = ["latitude", "longitude", "codes", "hours", "time_zone", "open_24_7"]
-        if "keyword" in active:
-            fields.append("text")
-        bare = Query(place=place, radius=query.radius, public=query.public)
-        counts: dict[str, int] = dict.fromkeys(active, 0)
-        for _distance, entry in _local(bare, now, fields):
-            failing = [name for name in active if not _passes(query, name, entry, now)]
-            if len(failing) == 1:
-                counts[failing[0]] += 1
-        for name, count in counts.items():
-            if count:
-                label = _("Remove the filter %s") % filter_label(query, name)
-                out.append(Suggestion(name, label, count))
+    for name, count in circle.relaxed.items():
+        if count:
+            label = _("Remove the filter %s") % filter_label(query, name)
+            out.append(Suggestion(name, label, count))
+    known_empty = query.radius
     for radius in [r for r in RADIUS_CHOICES if r > query.radius][:2]:
-        count = count_local(replace(query, radius=radius), now)
+        # Nothing within the last radius matched: its inner squares need no second look.
+        count = _count(sql, radius, clock, known_empty)
         if count:
             out.append(Suggestion("radius", _("Widen the radius to %d miles") % radius, count))
             break
+        known_empty = radius
     return sorted(out, key=lambda s: -s.count)
 
 

@@ -5,7 +5,7 @@ in SQLite's busy handler, in steps of 1, 2, 5, 10 ... up to 100 ms, and retries;
 stream of writes from several processes most of the time goes to those sleeps (a write
 transaction itself takes a few milliseconds). Here every transaction (they all begin IMMEDIATE,
 so they all take the write lock) first takes an exclusive `flock` on a file beside the database
-and holds it until the commit or rollback; a waiting writer retries every 0.1 to 2 ms, so it
+and holds it until the commit or rollback; a waiting writer retries every 0.05 to 0.5 ms, so it
 starts soon after the lock is free. Writes in autocommit mode (outside `transaction.atomic`)
 do not queue here and still rely on the busy timeout.
 """
@@ -76,7 +76,7 @@ def _flock(fd: int, timeout: float) -> None:
     """Take an exclusive lock on fd, waiting at most `timeout` seconds, then raise the error
     SQLite itself would: the database is locked."""
     deadline = time.monotonic() + timeout
-    pause = 0.0001
+    pause = 0.00005
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -85,4 +85,4 @@ def _flock(fd: int, timeout: float) -> None:
             if time.monotonic() > deadline:
                 raise base.Database.OperationalError("database is locked") from None
             time.sleep(pause)
-            pause = min(pause * 2, 0.002)
+            pause = min(pause * 2, 0.0005)

@@ -234,7 +234,7 @@ def test_case_list_query_count(personas, client_for, django_assert_num_queries) 
     open_case(actor=personas["specialist"])
     client = client_for("specialist")
     client.get(reverse("cases:list"))
-    with django_assert_num_queries(12) as captured:
+    with django_assert_num_queries(10) as captured:
         client.get(reverse("cases:list"))
     for _ in range(5):
         open_case(actor=personas["supervisor"])

@@ -147,7 +147,7 @@ def test_portal_list_query_count(client_for, personas, case, orgs, django_assert
         request_report(case, orgs[0], actor=personas["specialist"])
     client = client_for("liaison_a")
     client.get(reverse("cases:portal"))
-    with django_assert_num_queries(12) as captured:
+    with django_assert_num_queries(10) as captured:
         client.get(reverse("cases:portal"))
     for _ in range(5):
         request_report(case, orgs[0], actor=personas["specialist"])

@@ -74,8 +74,6 @@ def start(env: dict[str, str], workers: int = 2) -> subprocess.Popen[bytes]:
             "hotline.wsgi",
             "-w",
             str(workers),
-            "--threads",
-            os.environ.get("BENCH_THREADS", "1"),
             "-b",
             f"{HOST}:{PORT}",
             "--log-level",

@@ -4,7 +4,7 @@ ignored without a word."""
 import sqlite3
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite settings")
 
@@ -102,7 +102,7 @@ def test_sqlite_lock_is_let_go_on_rollback_and_a_waiter_gives_up_after_the_timeo
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again
         other = os.open(lock_path(), os.O_RDWR)
         try:
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
+            with pytest.raises(OperationalError, match="locked"):
                 _flock(other, timeout=0.05)
         finally:
             os.close(other)

@@ -9,7 +9,8 @@ chunk over ranges of service ids, so that no query carries a long list of ids.
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -31,7 +32,7 @@ from hotline.directory.models import (
     TaxonomyTerm,
 )
 
-CHUNK = 5000  # services per range when the whole index is rebuilt
+CHUNK = 10000  # services per range when the whole index is rebuilt
 LIST_CHUNK = 2000  # services per list of ids (a query names the list three times)
 REBUILD_ALL_ABOVE = 20000
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -93,10 +94,12 @@ def refresh_organization(organization: Organization) -> None:
 
 def rebuild_all(progress: Progress | None = None) -> None:
     """Every entry anew, a range of service ids at a time."""
+    from hotline.directory.importer import db_id
+
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(SearchEntry)}")  # noqa: S608
         cursor.execute(f"SELECT id FROM {_table(Service)} ORDER BY id")  # noqa: S608
-        ids = [pk for (pk,) in cursor.fetchall()]
+        ids = [db_id(pk) for (pk,) in cursor.fetchall()]
     builder = _Builder()
     if progress:
         progress("index services", 0, len(ids))
@@ -118,6 +121,23 @@ def refresh(service_ids: Iterable[UUID | str]) -> None:
     for start in range(0, len(ids), LIST_CHUNK):
         chunk = [db_id(pk) for pk in ids[start : start + LIST_CHUNK]]
         builder.build("{} IN (" + ", ".join(["%s"] * len(chunk)) + ")", chunk, delete=True)
+
+
+@contextmanager
+def _cursor() -> Iterator[Any]:
+    """A cursor that reads ids as text: on PostgreSQL, a UUID object per value costs more than
+    the rest of the index (and hashing them as dictionary keys again)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg.types.string import TextLoader
+
+            cursor.cursor.adapters.register_loader("uuid", TextLoader)
+        yield cursor
+
+
+def read_id(value: UUID) -> str:
+    """An id as `_cursor` reads it."""
+    return str(value) if connection.vendor == "postgresql" else value.hex
 
 
 def _table(model: Any) -> str:
@@ -156,7 +176,7 @@ class _Builder:
 
         self.insert = inserter(SearchEntry, COLUMNS, ready=["hours"])
         # Raw rows name terms as the database stores ids.
-        self.code_by_term = {db_id(term.id): term.code for term in profile.TERMS}
+        self.code_by_term = {read_id(term.id): term.code for term in profile.TERMS}
         self.confidential_term = db_id(profile.CONFIDENTIAL.id)
         self.labels = {code: str(term.label) for code, term in profile.TERM_BY_CODE.items()}
         self.time_zones: dict[tuple[str, str], str] = {}
@@ -165,7 +185,7 @@ class _Builder:
 
     def _rows(self, sql: str, condition: str, column: str, params: list[Any]) -> list[Any]:
         where = condition.format(column, column)
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(sql.format(where=where), params)
             return cursor.fetchall()
 
@@ -236,7 +256,7 @@ class _Builder:
         confidential_code = profile.CONFIDENTIAL.code
         # The locations' own flag follows their attribute (only rows that change are written).
         chunk_locations = in_sals.format(where=condition.format("sal.service_id", "sal.service_id"))
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(
                 f"UPDATE {location} SET confidential = NOT confidential "  # noqa: S608
                 f"WHERE id IN ({chunk_locations}) AND confidential <> (id IN "
@@ -344,7 +364,7 @@ class _Builder:
                     )
                 )
         if delete:
-            with connection.cursor() as cursor:
+            with _cursor() as cursor:
                 cursor.execute(
                     f"DELETE FROM {_table(SearchEntry)} "  # noqa: S608
                     f"WHERE {condition.format('service_id', 'service_id')}",
@@ -368,7 +388,7 @@ class _Builder:
         where2 = condition.format("sal.service_id", "sal.service_id")
         codes: dict[Any, set[str]] = defaultdict(set)
         other: dict[Any, dict[Any, str]] = defaultdict(dict)
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(
                 "SELECT a.link_id, a.taxonomy_term_id, t.name "  # noqa: S608
                 f"FROM {_table(Attribute)} a LEFT JOIN {_table(TaxonomyTerm)} t "

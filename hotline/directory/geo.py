@@ -31,7 +31,10 @@ def _zip_index() -> dict[str, Place]:
     import zipcodes
 
     index = {}
-    for row in zipcodes.list_all():
+    # A prefix at a time, not `list_all()`: that keeps all 42,000 rows as dicts for the life of
+    # the process (about 130 MB); these are let go as soon as they are read.
+    rows = (row for prefix in range(100) for row in zipcodes.similar_to(f"{prefix:02d}"))
+    for row in rows:
         if not row.get("lat") or not row.get("long"):
             continue
         index[row["zip_code"]] = Place(

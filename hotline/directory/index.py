@@ -34,6 +34,7 @@ from hotline.directory.models import (
 
 CHUNK = 10000  # services per range when the whole index is rebuilt
 LIST_CHUNK = 2000  # services per list of ids (a query names the list three times)
+SET_ASIDE_ABOVE = 20000  # services: SQLite makes the entries' indexes again after the rebuild
 REBUILD_ALL_ABOVE = 20000
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 NATIONAL_AREAS = {"us", "usa", "united states", "national", "nationwide"}
@@ -94,7 +95,7 @@ def refresh_organization(organization: Organization) -> None:
 
 def rebuild_all(progress: Progress | None = None) -> None:
     """Every entry anew, a range of service ids at a time."""
-    from hotline.directory.importer import db_id
+    from hotline.directory.importer import bulk_cache, db_id, indexes_set_aside
 
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(SearchEntry)}")  # noqa: S608
@@ -103,14 +104,15 @@ def rebuild_all(progress: Progress | None = None) -> None:
     builder = _Builder()
     if progress:
         progress("index services", 0, len(ids))
-    for start in range(0, len(ids), CHUNK):
-        if start + CHUNK < len(ids):
-            builder.build("{} >= %s AND {} < %s", [ids[start], ids[start + CHUNK]], delete=False)
-        else:
-            builder.build("{} >= %s", [ids[start]], delete=False)
-        if progress:
-            done = min(start + CHUNK, len(ids))
-            progress("index services", done, len(ids))
+    with bulk_cache(), indexes_set_aside(SearchEntry, len(ids) >= SET_ASIDE_ABOVE):
+        for start in range(0, len(ids), CHUNK):
+            if start + CHUNK < len(ids):
+                condition, bounds = "{} >= %s AND {} < %s", [ids[start], ids[start + CHUNK]]
+            else:
+                condition, bounds = "{} >= %s", [ids[start]]
+            builder.build(condition, bounds, delete=False)
+            if progress:
+                progress("index services", min(start + CHUNK, len(ids)), len(ids))
 
 
 def refresh(service_ids: Iterable[UUID | str]) -> None:

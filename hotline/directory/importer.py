@@ -490,8 +490,6 @@ class _Loader:
         self.unwritten: dict[str, set[str]] = defaultdict(set)
 
     def load(self) -> None:
-        if self.problems:
-            return
         try:
             for table in TABLES:
                 if table.name in self.source.readers:

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from hotline.directory import demo, hsds, importer, index
-from hotline.directory.importer import ImportFailed, directory_source, run_import
+from hotline.directory.importer import ImportFailed, directory_source, json_source, run_import
 from hotline.directory.models import Language, Organization, SearchEntry, Service
 from hotline.directory.tests.hsds_data import package, uid
 
@@ -89,6 +89,22 @@ def test_an_attribute_naming_a_missing_row_of_its_entity_is_reported(tmp_path: P
     [problem] = failure.value.problems
     assert (problem.file, problem.field) == ("attributes.csv", "link_id")
     assert problem.message == "names a service that does not exist"
+    assert Organization.objects.count() == 0
+
+
+def test_problems_of_the_json_structure_and_of_values_are_listed_together() -> None:
+    source = json_source(
+        [
+            {"name": "No id", "description": "An organization without an id."},
+            {"id": uid("org-x"), "name": "X", "description": "X", "year_incorporated": "1990"},
+        ]
+    )
+    with pytest.raises(ImportFailed) as failure:
+        run_import(source)
+    assert {(p.row, p.field, p.message) for p in failure.value.problems} == {
+        ("/0", "id", "is required"),
+        ("/1", "year_incorporated", "must be a number"),
+    }
     assert Organization.objects.count() == 0
 
 

@@ -1,7 +1,9 @@
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django import forms
-from django.utils.html import format_html_join
+from django.utils import translation
+from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -12,12 +14,58 @@ from hotline.library.models import (
     Publisher,
     Resource,
     ResourceType,
+    Revision,
     Topic,
 )
 
 
-def term_choices(queryset: Any, empty: Any) -> list[tuple[str, Any]]:
-    return [("", empty), *((term.code, term.label) for term in queryset)]
+@dataclass
+class FilterLists:
+    """The choices of the library's filters, each list with its "All …" first; and the
+    <option> elements of each list per language, built once."""
+
+    choices: dict[str, list[tuple[str, Any]]]
+    html: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def options(self, name: str) -> str:
+        key = (translation.get_language() or "", name)
+        if key not in self.html:
+            self.html[key] = format_html_join(
+                "", '<option value="{}">{}</option>', self.choices[name]
+            )
+        return self.html[key]
+
+
+_cached: tuple[str, FilterLists] | None = None
+
+
+def filter_lists() -> FilterLists:
+    """The filter lists, read again only when the library changed (models.Revision): five
+    queries and their options are most of the library page's time otherwise."""
+    global _cached
+    token = Revision.current()  # first: lists read after it are at least as new
+    cached = _cached
+    if cached is not None and token is not None and cached[0] == token:
+        return cached[1]
+    lists = FilterLists(
+        {
+            "audience": [("", _("All audiences")), *terms(Audience.objects.all())],
+            "type": [("", _("All types")), *ResourceType.choices],
+            "topic": [("", _("All topics")), *terms(Topic.objects.in_use())],
+            "publisher": [
+                ("", _("All publishers")),
+                *Publisher.objects.in_use().values_list("slug", "name"),
+            ],
+            "language": [("", _("All languages")), *terms(Language.objects.in_use())],
+        }
+    )
+    if token is not None:
+        _cached = (token, lists)
+    return lists
+
+
+def terms(queryset: Any) -> list[tuple[str, Any]]:
+    return [(term.code, term.label) for term in queryset]
 
 
 class LibraryFilterForm(forms.Form):
@@ -33,33 +81,18 @@ class LibraryFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
-        fields = cast(dict[str, forms.ChoiceField], self.fields)
-        fields["audience"].choices = term_choices(Audience.objects.all(), _("All audiences"))
-        fields["type"].choices = [("", _("All types")), *ResourceType.choices]
-        fields["topic"].choices = term_choices(Topic.objects.in_use(), _("All topics"))
-        fields["publisher"].choices = [
-            ("", _("All publishers")),
-            *Publisher.objects.in_use().values_list("slug", "name"),
-        ]
-        fields["language"].choices = term_choices(Language.objects.in_use(), _("All languages"))
+        self.lists = filter_lists()
+        for name, choices in self.lists.choices.items():
+            cast(forms.ChoiceField, self.fields[name]).choices = choices
 
     def options(self) -> dict[str, SafeString]:
-        """The <option> elements of each list, selected as submitted. Built here rather than
-        by the select widget, whose template per option is most of the page's time."""
+        """The <option> elements of each list, the submitted one selected. Built here rather
+        than by the select widget, whose template per option is most of the page's time."""
         html: dict[str, SafeString] = {}
-        for name, field in self.fields.items():
-            if not isinstance(field, forms.ChoiceField):
-                continue
-            choices = cast(list[tuple[str, Any]], field.choices)
-            current = str(self[name].value() or "")
-            html[name] = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (value, mark_safe(" selected") if str(value) == current else "", label)
-                    for value, label in choices
-                ),
-            )
+        for name in self.lists.choices:
+            options = self.lists.options(name)
+            option = f'<option value="{escape(str(self[name].value() or ""))}">'
+            html[name] = mark_safe(options.replace(option, option[:-1] + " selected>", 1))  # noqa: S308 (escaped above)
         return html
 
     def filter(self, resources: Any) -> Any:

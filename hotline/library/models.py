@@ -5,6 +5,7 @@ code. The codes below are the built-in vocabulary: their labels are translated; 
 is not built in shows its own `name`.
 """
 
+import uuid
 from typing import Any
 
 from django.db import models
@@ -252,12 +253,27 @@ class Resource(models.Model):
         verbose_name = _("resource")
         verbose_name_plural = _("resources")
         ordering = ["title", "pk"]
+        indexes = [
+            # The few unpublished resources, which searches leave out (hotline/library/search.py).
+            models.Index(
+                fields=["id"], condition=models.Q(is_published=False), name="library_unpublished"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("library:resource", kwargs={"slug": self.slug})
+
+    @property
+    def type_label(self) -> Any:
+        """What get_resource_type_display() gives, without rebuilding a dictionary of every
+        type's label on each call (a list of 20 resources spent 2 ms on it)."""
+        return TYPE_LABELS.get(self.resource_type, self.resource_type)
+
+
+TYPE_LABELS: dict[str, Any] = dict(ResourceType.choices)
 
 
 class Collection(models.Model):
@@ -326,3 +342,26 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class Revision(models.Model):
+    """One row whose token changes with every change to the library's resources and
+    vocabularies, in the same transaction (signals.py). A process keeps what it derives from
+    the library, such as the filter lists, while the token stays the same: a curator's change
+    shows at once in every process. Random rather than counted, so that a change rolled back
+    leaves no number for a later change to take again."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token
+
+    @classmethod
+    def current(cls) -> str | None:
+        return cls.objects.filter(pk=1).values_list("token", flat=True).first()
+
+    @classmethod
+    def bump(cls) -> None:
+        token = uuid.uuid4().hex
+        if not cls.objects.filter(pk=1).update(token=token):
+            cls.objects.update_or_create(pk=1, defaults={"token": token})

@@ -27,9 +27,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import Q
 from django.utils import translation
 
-from hotline.library.models import Resource, SearchWord
+from hotline.library.models import Resource, Revision, SearchWord
 
 WORD = re.compile(r"[a-z0-9]+")
 MAX_TERMS = 8
@@ -183,29 +184,17 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def corrections(term: str) -> list[str]:
-    """Indexed words close to a word that starts none of them (first letter taken as right)."""
-    if len(term) < 4 or term.isdigit():
-        return []
-    limit = 1 if len(term) < 7 else 2
-    near = SearchWord.objects.filter(
-        initial=term[0], length__gte=len(term) - limit, length__lte=len(term) + limit
-    ).values_list("word", flat=True)
+def corrections(term: str, candidates: Iterable[str], limit: int) -> list[str]:
+    """The three candidates closest to `term`, within `limit` edits."""
     letters = set(term)
     scored = sorted(
         (distance, word)
-        for word in near
+        for word in candidates
         # An edit changes at most two letters of the letter sets: a cheap test before the distance.
         if len(letters.symmetric_difference(word)) <= 2 * limit
         and (distance := edit_distance(term, word, limit)) <= limit
     )
     return [word for _, word in scored[:3]]
-
-
-def is_known_prefix(term: str) -> bool:
-    return SearchWord.objects.filter(
-        initial=term[0], length__gte=len(term), word__startswith=term
-    ).exists()
 
 
 def query_terms(text: str) -> list[str]:
@@ -215,10 +204,23 @@ def query_terms(text: str) -> list[str]:
 
 
 def with_corrections(group: list[str]) -> list[str]:
+    """A word that starts no indexed word, with the indexed words close to it (first letter
+    taken as right). Spanish words (mapped) and short words stay as they are."""
     term = group[0]
-    if len(group) > 1 or is_known_prefix(term):  # Spanish, or a word the library holds
+    if len(group) > 1 or len(term) < 4 or term.isdigit():
         return group
-    return [*group, *(word for word in corrections(term) if word not in group)]
+    limit = 1 if len(term) < 7 else 2
+    # One query for both questions: is it the start of an indexed word, and which are near.
+    near = list(
+        SearchWord.objects.filter(
+            Q(length__gte=len(term) - limit, length__lte=len(term) + limit)
+            | Q(length__gte=len(term), word__startswith=term),
+            initial=term[0],
+        ).values_list("word", flat=True)
+    )
+    if any(word.startswith(term) for word in near):
+        return group
+    return [*group, *(word for word in corrections(term, near, limit) if word not in group)]
 
 
 @dataclass(frozen=True)
@@ -287,21 +289,26 @@ POSTGRES_INSERT = (
     "|| setweight(to_tsvector('english', %s), 'D'), to_tsvector('english', %s)) "
     "ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document, title = EXCLUDED.title"
 )
-POSTGRES_COUNT = (
-    "SELECT count(*) FROM (SELECT 1 FROM library_search_document "
-    "WHERE document @@ to_tsquery('english', %s) LIMIT 301) s"
+# The newest matching documents (published or not: their number decides whether to rank) are
+# read from the search table alone. Joining library_resource walked that table's primary key in
+# step, which cost as much again as the search; the table holds no document of a resource that
+# no longer exists (migration 0004), and the few unpublished resources are left out afterwards.
+POSTGRES_NEWEST = (
+    "SELECT resource_id FROM library_search_document "
+    "WHERE document @@ to_tsquery('english', %s) "
+    "ORDER BY resource_id DESC LIMIT %s"
 )
+POSTGRES_OLDER = (
+    "SELECT resource_id FROM library_search_document "
+    "WHERE document @@ to_tsquery('english', %s) AND resource_id < %s "
+    "ORDER BY resource_id DESC LIMIT %s"
+)
+POSTGRES_HIDDEN = "SELECT id FROM library_resource WHERE id BETWEEN %s AND %s AND NOT is_published"
 POSTGRES_RANKED = (
     "SELECT d.resource_id FROM library_search_document d "
     "JOIN library_resource r ON r.id = d.resource_id, to_tsquery('english', %s) q "
     "WHERE d.document @@ q AND (r.is_published OR %s) "
     "ORDER BY ts_rank_cd(d.document, q) DESC, d.resource_id LIMIT %s"
-)
-POSTGRES_UNRANKED = (
-    "SELECT d.resource_id FROM library_search_document d "
-    "JOIN library_resource r ON r.id = d.resource_id "
-    "WHERE d.document @@ to_tsquery('english', %s) AND (r.is_published OR %s) "
-    "ORDER BY d.resource_id DESC LIMIT %s"
 )
 # Titles have a vector and an index of their own (migration 0003): filtering the whole
 # document by weight A would recheck every document holding the word anywhere.
@@ -350,15 +357,28 @@ class Engine(ABC):
         self, cursor: Any, groups: list[list[str]], conjunction: str, published: bool, limit: int
     ) -> list[int]:
         everywhere = self.expression(groups, conjunction)
-        if self.count(cursor, self.count_sql, everywhere) <= RANK_ALL:
+        matches = self.count(cursor, self.count_sql, everywhere)
+        if not matches:
+            return []
+        if matches <= RANK_ALL:
             return self.ids(cursor, self.ranked_sql, [everywhere, not published, limit])
-        in_title = self.title_expression(groups, conjunction)
-        first: list[int] = []
-        if self.count(cursor, self.title_count_sql, in_title) <= RANK_ALL:
-            first = self.ids(cursor, self.title_ranked_sql, [in_title, not published, limit])
-        seen = set(first)
+        first = self.title_first(cursor, groups, conjunction, published, limit)
         rest = self.ids(cursor, self.unranked_sql, [everywhere, not published, limit + len(first)])
-        return (first + [pk for pk in rest if pk not in seen])[:limit]
+        return merged(first, rest, limit)
+
+    def title_first(
+        self, cursor: Any, groups: list[list[str]], conjunction: str, published: bool, limit: int
+    ) -> list[int]:
+        """The matches with the words in their title, ranked, if they are few enough."""
+        in_title = self.title_expression(groups, conjunction)
+        if not 0 < self.count(cursor, self.title_count_sql, in_title) <= RANK_ALL:
+            return []
+        return self.ids(cursor, self.title_ranked_sql, [in_title, not published, limit])
+
+
+def merged(first: list[int], rest: list[int], limit: int) -> list[int]:
+    seen = set(first)
+    return (first + [pk for pk in rest if pk not in seen])[:limit]
 
 
 class SQLiteEngine(Engine):
@@ -391,10 +411,53 @@ class SQLiteEngine(Engine):
 
 
 class PostgresEngine(Engine):
-    """The tsvector table of migration 0002, weighted A (title) to D (type, audiences)."""
+    """The tsvector table of migration 0002, weighted A (title) to D (type, audiences).
 
-    count_sql, ranked_sql, unranked_sql = POSTGRES_COUNT, POSTGRES_RANKED, POSTGRES_UNRANKED
+    The same answers as the generic `match`, with less work when matches are many: the first
+    batch of newest matches serves both as the count (more than RANK_ALL?) and as the start of
+    the unranked list, which goes on from there. PostgreSQL reads that batch by walking the
+    primary key backwards when matches are many, and from the GIN index when they are few."""
+
     title_count_sql, title_ranked_sql = POSTGRES_TITLE_COUNT, POSTGRES_TITLE_RANKED
+
+    def match(
+        self, cursor: Any, groups: list[list[str]], conjunction: str, published: bool, limit: int
+    ) -> list[int]:
+        everywhere = self.expression(groups, conjunction)
+        newest = self.ids(cursor, POSTGRES_NEWEST, [everywhere, RANK_ALL + 1])
+        if not newest:
+            return []
+        if len(newest) <= RANK_ALL:  # these are all the matches: rank them
+            return self.ids(cursor, POSTGRES_RANKED, [everywhere, not published, limit])
+        first = self.title_first(cursor, groups, conjunction, published, limit)
+        rest = self.newest_shown(cursor, everywhere, newest, published, limit + len(first))
+        return merged(first, rest, limit)
+
+    def newest_shown(
+        self, cursor: Any, expression: str, newest: list[int], published: bool, wanted: int
+    ) -> list[int]:
+        """The `wanted` newest matches that may be shown, going on after `newest` (a full
+        batch of RANK_ALL + 1) as far as needed. `asked` is how many the last read asked for:
+        a shorter answer means there are no more."""
+        shown: list[int] = []
+        batch, asked = newest, RANK_ALL + 1
+        while True:
+            if len(batch) == asked and len(shown) + len(batch) < wanted:
+                asked = wanted - len(shown) - len(batch)
+                older = self.ids(cursor, POSTGRES_OLDER, [expression, batch[-1], asked])
+                batch, asked = batch + older, len(batch) + asked
+            shown += self.visible(cursor, batch, published)
+            if len(shown) >= wanted or len(batch) < asked:
+                return shown[:wanted]
+            asked = wanted - len(shown)
+            batch = self.ids(cursor, POSTGRES_OLDER, [expression, batch[-1], asked])
+
+    def visible(self, cursor: Any, batch: list[int], published: bool) -> list[int]:
+        """The batch (newest first) without unpublished resources, unless staff ask."""
+        if not published or not batch:
+            return batch
+        hidden = set(self.ids(cursor, POSTGRES_HIDDEN, [batch[-1], batch[0]]))
+        return [pk for pk in batch if pk not in hidden]
 
     def delete(self, cursor: Any, ids: Sequence[int]) -> None:
         cursor.execute(
@@ -461,6 +524,7 @@ def rebuild(batch: int = 500) -> int:
     ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         index(ids[start : start + batch])
+    Revision.bump()  # after a bulk load, which sent no signals
     return len(ids)
 
 

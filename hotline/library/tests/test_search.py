@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from hotline.library import search
 from hotline.library.actions import ensure_vocabulary, load_seed
@@ -136,3 +137,45 @@ def test_rebuild_indexes_everything_again(seeded: None) -> None:
 )
 def test_edit_distance(a: str, b: str, distance: int) -> None:
     assert search.edit_distance(a, b, limit=3) == distance
+
+
+def many(count: int, title: str, summary: str, **fields: object) -> list[int]:
+    """`count` resources in one go (bulk, as an import), then indexed."""
+    ensure_vocabulary()
+    created = Resource.objects.bulk_create(
+        Resource(
+            slug=f"{title.lower().replace(' ', '-')}-{i}",
+            title=title,
+            summary=summary,
+            resource_type="report",
+            **fields,
+        )
+        for i in range(count)
+    )
+    ids = [resource.pk for resource in created]
+    search.index(ids)
+    return ids
+
+
+def test_above_300_matches_title_matches_come_first_then_the_newest() -> None:
+    in_summary = many(310, "Annual figures", "Counts of cases about smuggling")
+    hidden = many(5, "Draft figures", "Unchecked smuggling counts", is_published=False)
+    in_title = many(3, "Smuggling routes", "Maps")
+    found = search.search("smuggling")
+    # The title matches ranked first (all three equal: by id), then every other match
+    # newest first; unpublished ones never.
+    assert found[:3] == in_title
+    assert found[3:] == sorted(in_summary, reverse=True)
+    assert search.search("smuggling", limit=20) == found[:20]
+    staff = search.search("smuggling", published_only=False)
+    assert staff[:3] == in_title and staff[3:] == sorted(in_summary + hidden, reverse=True)
+
+
+def test_a_resource_deleted_behind_the_orms_back_is_not_found() -> None:
+    kept, gone = make("Orchard contracts"), make("Orchard wages")
+    with connection.cursor() as cursor:  # no signal: only the database knows
+        for table in ["library_resource_audiences", "library_resource"]:
+            column = "id" if table == "library_resource" else "resource_id"
+            cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [gone.pk])
+    assert search.search("orchard") == [kept.pk]
+    assert search.search("orchard", published_only=False) == [kept.pk]

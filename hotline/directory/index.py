@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from django.db import connection
+from django.db import connection, transaction
 
 from hotline.directory import geo, profile
 from hotline.directory.models import (
@@ -94,25 +94,27 @@ def refresh_organization(organization: Organization) -> None:
 
 
 def rebuild_all(progress: Progress | None = None) -> None:
-    """Every entry anew, a range of service ids at a time."""
+    """Every entry anew, a range of service ids at a time, in one transaction."""
     from hotline.directory.importer import bulk_cache, db_id, indexes_set_aside
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table(SearchEntry)}")  # noqa: S608
-        cursor.execute(f"SELECT id FROM {_table(Service)} ORDER BY id")  # noqa: S608
-        ids = [db_id(pk) for (pk,) in cursor.fetchall()]
-    builder = _Builder()
-    if progress:
-        progress("index services", 0, len(ids))
-    with bulk_cache(), indexes_set_aside(SearchEntry, len(ids) >= SET_ASIDE_ABOVE):
-        for start in range(0, len(ids), CHUNK):
-            if start + CHUNK < len(ids):
-                condition, bounds = "{} >= %s AND {} < %s", [ids[start], ids[start + CHUNK]]
-            else:
-                condition, bounds = "{} >= %s", [ids[start]]
-            builder.build(condition, bounds, delete=False)
-            if progress:
-                progress("index services", min(start + CHUNK, len(ids)), len(ids))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {_table(SearchEntry)}")  # noqa: S608
+            cursor.execute(f"SELECT id FROM {_table(Service)} ORDER BY id")  # noqa: S608
+            ids = [db_id(pk) for (pk,) in cursor.fetchall()]
+        builder = _Builder()
+        if progress:
+            progress("index services", 0, len(ids))
+        large = len(ids) >= SET_ASIDE_ABOVE
+        with bulk_cache(), indexes_set_aside(SearchEntry, large):
+            for start in range(0, len(ids), CHUNK):
+                if start + CHUNK < len(ids):
+                    condition, bounds = "{} >= %s AND {} < %s", [ids[start], ids[start + CHUNK]]
+                else:
+                    condition, bounds = "{} >= %s", [ids[start]]
+                builder.build(condition, bounds, delete=False)
+                if progress:
+                    progress("index services", min(start + CHUNK, len(ids)), len(ids))
 
 
 def refresh(service_ids: Iterable[UUID | str]) -> None:

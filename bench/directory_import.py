@@ -1,6 +1,8 @@
 """Directory import: time and peak memory to import an HSDS CSV datapackage of 100,000 services
-(deterministic, fictional) into an empty database, all in one transaction with validation first.
-Prints one JSON line.
+(deterministic, fictional) into an empty database, all in one transaction. Prints one JSON line:
+the whole import and its phases (reading, checking and writing the rows; checking references;
+building the search index, with the commit), and the peak resident memory of the process that
+imports (a fresh one, started after the data is generated).
 
     DEBUG=1 .venv/bin/python bench/directory_import.py [--services 100000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotline_bench DEBUG=1 \

@@ -16,6 +16,7 @@ import datetime as dt
 import heapq
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
@@ -361,7 +362,7 @@ def _box(
     return squares, (lat - lat_delta, lat + lat_delta, lon - lon_delta, lon + lon_delta)
 
 
-def _distances(place: geo.Place) -> Any:
+def _distances(place: geo.Place) -> Callable[[float, float], float]:
     """`geo.miles_between(place, …)` with what depends on the place alone computed once: the
     same operations in the same order, so the same floats."""
     lat1, lon1 = place.latitude, place.longitude

@@ -40,8 +40,8 @@ _cached: tuple[str, FilterLists] | None = None
 
 
 def filter_lists() -> FilterLists:
-    """The filter lists, read again only when the library changed (models.Revision): five
-    queries and their options are most of the library page's time otherwise."""
+    """The filter lists, read again only when the library changed (models.Revision): four
+    queries and their options were most of the library page's time."""
     global _cached
     token = Revision.current()  # first: lists read after it are at least as new
     cached = _cached
@@ -90,9 +90,10 @@ class LibraryFilterForm(forms.Form):
         than by the select widget, whose template per option is most of the page's time."""
         html: dict[str, SafeString] = {}
         for name in self.lists.choices:
-            options = self.lists.options(name)
-            option = f'<option value="{escape(str(self[name].value() or ""))}">'
-            html[name] = mark_safe(options.replace(option, option[:-1] + " selected>", 1))  # noqa: S308 (escaped above)
+            chosen = f'<option value="{escape(str(self[name].value() or ""))}"'
+            # Every value and label was escaped when the list was built.
+            options = self.lists.options(name).replace(f"{chosen}>", f"{chosen} selected>", 1)
+            html[name] = mark_safe(options)  # noqa: S308
         return html
 
     def filter(self, resources: Any) -> Any:

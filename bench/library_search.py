@@ -285,7 +285,7 @@ def production_server(vendor: str, database: dict[str, Any]) -> Iterator[str]:
                 if conn.getresponse().status == 200:
                     break
             except OSError:
-                pass
+                time.sleep(0.1)  # not listening yet
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)

@@ -14,6 +14,7 @@ everything is written (one query per foreign key); only when something is missin
 files read again, to name the rows that refer to it.
 """
 
+import contextlib
 import csv
 import io
 import json
@@ -490,13 +491,13 @@ class _Loader:
         self.unwritten: dict[str, set[str]] = defaultdict(set)
 
     def load(self) -> None:
-        try:
+        """Read, check and write every table, then check references; stop early once more
+        problems than are worth listing were found (the caller rolls everything back)."""
+        with contextlib.suppress(_TooMany):
             for table in TABLES:
                 if table.name in self.source.readers:
                     self._load_table(table)
             self._check_references()
-        except _TooMany:
-            pass
 
     def _problem(self, problem: Problem) -> None:
         self.problems.append(problem)

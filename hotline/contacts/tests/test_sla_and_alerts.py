@@ -98,9 +98,10 @@ def test_a_pause_status_stops_the_clock_and_resuming_moves_the_deadline(personas
     item.refresh_from_db()
     assert item.sla_paused_since is not None
     assert item.sla_state() == ""
-    # Pretend the pause began a business day earlier: resuming adds that open time.
+    # Pretend the pause began two weeks ago: resuming adds that open time. Two weeks hold at
+    # least five business days whatever today is (one week may hold only four: Thanksgiving).
     Contact.objects.filter(pk=item.pk).update(
-        sla_paused_since=timezone.now() - dt.timedelta(days=7)
+        sla_paused_since=timezone.now() - dt.timedelta(days=14)
     )
     item.refresh_from_db()
     set_status(item, Status.IN_PROGRESS, actor=personas["program_staff"])

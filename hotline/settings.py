@@ -99,6 +99,8 @@ TEMPLATES = [
 # synchronous=FULL loses no committed transaction on power loss, IMMEDIATE transactions take the
 # write lock up front so that concurrent writers wait instead of failing mid-way, and they wait
 # in a queue of their own (hotline/lib/sqlite) rather than in SQLite's sleeping busy handler.
+# That backend also makes each commit's flush to disk (what FULL adds) after letting the next
+# writer go, still before the commit returns.
 SQLITE_PATH = VAR_DIR / "hotline.sqlite3"
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:

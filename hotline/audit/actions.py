@@ -1,13 +1,15 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from hotline.audit.models import GENESIS_HASH, AuditEvent, ChainHead
 from hotline.lib import context
+from hotline.lib.db import increment, insert
 
 Detail = dict[str, int | str | bool | None]
+UPDATE_HEAD_HASH = 'UPDATE "audit_chainhead" SET "hash" = %s WHERE "id" = 1'
 
 
 def record(
@@ -29,12 +31,9 @@ def record(
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     # No savepoint of its own inside the caller's transaction: a failure here fails that too.
     with transaction.atomic(savepoint=False):
-        head = ChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:  # a fresh or flushed database
-            ChainHead.objects.bulk_create([ChainHead(pk=1)], ignore_conflicts=True)
-            head = ChainHead.objects.select_for_update().get(pk=1)
+        seq, prev_hash = increment(ChainHead, 1, "seq", read=["seq", "hash"], hash=GENESIS_HASH)
         event = AuditEvent(
-            seq=head.seq + 1,
+            seq=seq,
             at=timezone.now(),
             actor_id=actor_id,
             action=action,
@@ -42,12 +41,12 @@ def record(
             object_id=str(object_id),
             request_id=context.request_id.get(),
             detail=detail or {},
-            prev_hash=head.hash,
+            prev_hash=prev_hash,
         )
         event.hash = event.compute_hash()
-        event.save(force_insert=True)
-        head.seq, head.hash = event.seq, event.hash
-        head.save(update_fields=["seq", "hash"])
+        insert(event)
+        with connection.cursor() as cursor:  # as in increment(): no ORM compile per event
+            cursor.execute(UPDATE_HEAD_HASH, [event.hash])
     return event
 
 

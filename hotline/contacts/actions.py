@@ -23,6 +23,7 @@ from hotline.contacts.models import (
     Urgency,
 )
 from hotline.hours import policy as sla
+from hotline.lib.db import increment, insert
 
 REFERENCE_PREFIX = "HT"
 # Fields a specialist or an integration may set when a contact is received or edited.
@@ -30,15 +31,10 @@ TRIAGE_FIELDS = {"urgency", "request_types"}
 
 
 def next_reference(year: int) -> str:
-    """HT-2026-000123: the year's next number. The counter row is locked until the contact's
+    """HT-2026-000123: the year's next number. The counter row stays locked until the contact's
     transaction ends, so numbers are never given twice."""
-    counter = ReferenceCounter.objects.select_for_update().filter(year=year).first()
-    if counter is None:
-        ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year)], ignore_conflicts=True)
-        counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{REFERENCE_PREFIX}-{year}-{counter.last:06d}"
+    (number,) = increment(ReferenceCounter, year, "last", read=["last"])
+    return f"{REFERENCE_PREFIX}-{year}-{number:06d}"
 
 
 def normalize_triage(contact: Contact) -> None:
@@ -72,12 +68,17 @@ def apply_policy(contact: Contact, *, intake: bool) -> None:
         contact.first_response_at = contact.first_response_at or contact.acknowledged_at
 
 
-def _schedule_deadline_checks(contact: Contact) -> None:
+def schedule_deadline_check(contact: Contact, after: dt.datetime | None = None) -> None:
+    """Queue a check for just after the contact's earliest deadline (the earliest later than
+    `after`, when given). That check queues the one for the next deadline
+    (tasks.check_deadlines): a contact received queues one task, not one per deadline."""
     from hotline.contacts.tasks import check_deadlines
 
-    for due in {contact.first_response_due, contact.resolution_due} - {None}:
-        assert due is not None
-        check_deadlines.using(run_after=due + dt.timedelta(seconds=1)).enqueue(contact.pk)
+    later = [due for due in contact.deadlines() if after is None or due > after]
+    if later:
+        check_deadlines.using(run_after=later[0] + dt.timedelta(seconds=1)).enqueue(
+            contact.pk, later[0].isoformat()
+        )
 
 
 def receive(
@@ -94,7 +95,7 @@ def receive(
             contact.created_by = actor
         normalize_triage(contact)
         apply_policy(contact, intake=True)
-        contact.save(force_insert=True)
+        insert(contact)
         record(
             "contact.create",
             actor=actor,
@@ -111,7 +112,7 @@ def receive(
             refer(contact, service, actor=actor)
         if contact.is_crisis:
             alert_crisis(contact)
-        _schedule_deadline_checks(contact)
+        schedule_deadline_check(contact)
     return contact
 
 
@@ -132,7 +133,7 @@ def update(contact: Contact, changed: Iterable[str], *, actor: Any) -> Contact:
             contact.urgency != before.urgency or contact.request_types != before.request_types
         ):
             apply_policy(contact, intake=False)
-            _schedule_deadline_checks(contact)
+            schedule_deadline_check(contact)
             if contact.is_crisis and not before.is_crisis:
                 alert_crisis(contact)
             record(
@@ -165,7 +166,7 @@ def _status_changed(contact: Contact, old: str) -> None:
         due = sla.deadlines(policy, contact.received_at, contact.sla_paused_minutes)
         contact.first_response_due = due.first_response_due
         contact.resolution_due = due.resolution_due
-        _schedule_deadline_checks(contact)
+        schedule_deadline_check(contact)
     elif contact.status in pauses and not contact.sla_paused_since:
         contact.sla_paused_since = now
     if contact.status != Status.NEW and contact.first_response_at is None:

@@ -232,6 +232,10 @@ class Contact(models.Model):
     def is_crisis(self) -> bool:
         return RequestType.CRISIS in self.request_types
 
+    def deadlines(self) -> list[Any]:
+        """The contact's due dates, earliest first."""
+        return sorted({self.first_response_due, self.resolution_due} - {None})
+
     def request_type_labels(self) -> list[str]:
         labels = dict(RequestType.choices)
         return [str(labels.get(code, code)) for code in self.request_types]

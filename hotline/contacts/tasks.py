@@ -1,22 +1,33 @@
 """Background work (django-tasks, database backend; worker: `manage.py db_worker`)."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from hotline.accounts.models import User
-from hotline.contacts.models import Contact, NotificationKind
+from hotline.contacts.models import Contact, NotificationKind, Status
 
 
 @task()
-def check_deadlines(contact_id: int) -> int:
-    """Runs just after a deadline: marks the contact breached if it still is. A deadline moved
-    later by a reclassification makes this a no-op; the new one has its own check."""
-    from hotline.contacts.actions import mark_breaches
+def check_deadlines(contact_id: int, due: str | None = None) -> int:
+    """Runs just after the deadline `due`: marks the contact breached if it still is, then
+    queues the check of its next deadline. A deadline moved by a reclassification or a pause
+    ends this chain (the move queued a check of its own), so a chain is never doubled."""
+    from hotline.contacts.actions import mark_breaches, schedule_deadline_check
 
-    return mark_breaches(contact_ids=[contact_id])
+    with transaction.atomic():  # the next check is queued with the mark, or neither is
+        marked = mark_breaches(contact_ids=[contact_id])
+        contact = Contact.objects.filter(pk=contact_id).first()
+        if due is not None and contact is not None and contact.status != Status.CLOSED:
+            checked = dt.datetime.fromisoformat(due)
+            if checked in contact.deadlines():
+                schedule_deadline_check(contact, after=checked)
+    return marked
 
 
 @task()

@@ -64,14 +64,51 @@ def test_alerts_reach_every_supervisor_when_nobody_is_on_duty(personas) -> None:
     assert list(Notification.objects.values_list("user__username", flat=True)) == ["supervisor"]
 
 
-def test_a_deadline_check_is_queued_for_after_the_deadline() -> None:
+def deadline_checks() -> list[tuple[dt.datetime, list]]:
+    runs = DBTaskResult.objects.filter(task_path__endswith="check_deadlines").order_by("run_after")
+    return [(r.run_after, r.args_kwargs["args"]) for r in runs]
+
+
+def checks_of(item: Contact, *dues: dt.datetime) -> list[tuple[dt.datetime, list]]:
+    return [(due + dt.timedelta(seconds=1), [item.pk, due.isoformat()]) for due in dues]
+
+
+def urgent_contact() -> tuple[Contact, dt.datetime, dt.datetime]:
     item = receive(Contact(channel="phone", urgency=Urgency.URGENT))
-    runs = DBTaskResult.objects.filter(task_path__endswith="check_deadlines")
-    dues = [item.first_response_due, item.resolution_due]
-    assert sorted(r.run_after for r in runs) == sorted(
-        due + dt.timedelta(seconds=1) for due in dues if due is not None
-    )
-    assert len(dues) == runs.count()
+    first, resolution = item.first_response_due, item.resolution_due
+    assert first is not None and resolution is not None and first < resolution
+    return item, first, resolution
+
+
+def test_one_check_is_queued_for_just_after_the_earliest_deadline() -> None:
+    item, first, _ = urgent_contact()
+    assert deadline_checks() == checks_of(item, first)
+
+
+def test_each_check_queues_the_next_deadlines_and_the_last_queues_none() -> None:
+    item, first, resolution = urgent_contact()
+    check_deadlines.call(item.pk, first.isoformat())
+    assert deadline_checks() == checks_of(item, first, resolution)
+    check_deadlines.call(item.pk, resolution.isoformat())
+    assert deadline_checks() == checks_of(item, first, resolution)
+
+
+def test_a_check_of_a_deadline_that_moved_ends_its_chain(personas) -> None:
+    item, old_first, _ = urgent_contact()
+    item.request_types = ["crisis"]  # first response within 5 minutes, not 15
+    update(item, ["request_types"], actor=personas["specialist"])
+    item.refresh_from_db()
+    new_first = item.first_response_due
+    assert new_first is not None and new_first < old_first
+    check_deadlines.call(item.pk, old_first.isoformat())
+    assert deadline_checks() == checks_of(item, new_first, old_first)
+
+
+def test_a_closed_contacts_chain_ends(personas) -> None:
+    item, first, _ = urgent_contact()
+    set_status(item, Status.CLOSED, actor=personas["specialist"])
+    check_deadlines.call(item.pk, first.isoformat())
+    assert deadline_checks() == checks_of(item, first)
 
 
 def test_breach_is_marked_once_and_alerts(personas) -> None:

@@ -1,4 +1,5 @@
-"""Django's SQLite backend with a fair, prompt queue for writers.
+"""Django's SQLite backend with a fair, prompt queue for writers, who do not wait for each
+other's disk flushes.
 
 SQLite lets one connection write at a time. A connection that finds the database locked sleeps
 in SQLite's busy handler, in steps of 1, 2, 5, 10 ... up to 100 ms, and retries; under a steady
@@ -8,6 +9,15 @@ so they all take the write lock) first takes an exclusive `flock` on a file besi
 and holds it until the commit or rollback; a waiting writer retries every 0.05 to 0.5 ms, so it
 starts soon after the lock is free. Writes in autocommit mode (outside `transaction.atomic`)
 do not queue here and still rely on the busy timeout.
+
+In WAL mode, synchronous=FULL is synchronous=NORMAL plus a sync of the WAL file after each
+commit (SQLite's documentation), made while the write lock is still held: every writer waited
+for the one before it to reach the disk. Here a transaction runs at NORMAL and its commit
+flushes the WAL file itself once the lock is let go, and returns only then, so a commit is on
+disk when it returns, as with FULL; meanwhile the next writer goes ahead. Between the two, for
+the length of the flush, another connection may read what is not yet on disk; whatever it
+writes lands after it in the WAL, so it never reaches the disk without it
+(docs/decisions/0002-sqlite-commit-flush.md). Autocommit writes keep the configured FULL.
 """
 
 import fcntl
@@ -18,36 +28,66 @@ from typing import Any
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
+NORMAL, FULL = 1, 2  # PRAGMA synchronous levels
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _write_lock: int | None = None  # a file descriptor, while this connection holds the lock
     _lock_path: str = ""
+    _wal_path: str = ""  # set when commits flush the WAL themselves (WAL mode, FULL)
+    _lowered = False  # synchronous is NORMAL for the transaction under way
+    # hotline.lib.db.non_durable_atomic clears it for one transaction.
+    flush_commits = True
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
         if not self.is_in_memory_db():
-            self._lock_path = f"{self.settings_dict['NAME']}.writelock"
+            name = self.settings_dict["NAME"]
+            self._lock_path = f"{name}.writelock"
+            (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+            (level,) = connection.execute("PRAGMA synchronous").fetchone()
+            self._wal_path = f"{name}-wal" if mode == "wal" and level == FULL else ""
+            self._lowered = False
         return connection
 
     def _start_transaction_under_autocommit(self) -> None:
         self._acquire_write_lock()
         try:
+            if self._wal_path and not self._lowered:  # only between transactions
+                self.connection.execute(f"PRAGMA synchronous = {NORMAL}")
+                self._lowered = True
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
-            self._release_write_lock()
+            self._end_transaction(committed=False)
             raise
 
     def _commit(self) -> None:
+        committed = False
         try:
             super()._commit()  # type: ignore[misc]
+            committed = True
         finally:
-            self._release_write_lock()
+            self._end_transaction(committed)
 
     def _rollback(self) -> None:
         try:
             super()._rollback()  # type: ignore[misc]
         finally:
-            self._release_write_lock()
+            self._end_transaction(committed=False)
+
+    def _end_transaction(self, committed: bool) -> None:
+        """Let the next writer go, then put this commit on disk before it returns."""
+        self._release_write_lock()
+        if not self._lowered or self.connection.in_transaction:
+            return  # a commit that failed is still open: its rollback comes here again
+        self.connection.execute(f"PRAGMA synchronous = {FULL}")
+        self._lowered = False
+        if committed and self.flush_commits:
+            fd = os.open(self._wal_path, os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
 
     def _close(self) -> None:
         try:

@@ -16,12 +16,75 @@ def pragma(name: str) -> object:
 
 
 @sqlite_only
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_sqlite_runs_in_wal_mode_with_full_sync_busy_timeout_and_foreign_keys() -> None:
     assert pragma("journal_mode") == "wal"
-    assert pragma("synchronous") == 2  # FULL
+    assert pragma("synchronous") == 2  # FULL, outside a transaction
     assert pragma("busy_timeout") == 20000
     assert pragma("foreign_keys") == 1
+
+
+@pytest.fixture
+def flushes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool, bool]]:
+    """Each fdatasync: the file, whether the write lock was still held, and whether the
+    commit was already visible to another connection."""
+    import os
+
+    from hotline.contacts.models import ReferenceCounter
+
+    seen: list[tuple[str, bool, bool]] = []
+    real = os.fdatasync
+
+    def spy(fd: int) -> None:
+        other = sqlite3.connect(connection.settings_dict["NAME"])
+        try:
+            visible = bool(
+                other.execute(f"SELECT count(*) FROM {ReferenceCounter._meta.db_table}").fetchone()[
+                    0
+                ]
+            )
+        finally:
+            other.close()
+        seen.append((os.readlink(f"/proc/self/fd/{fd}"), lock_file_is_taken(), visible))
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", spy)
+    return seen
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_commit_flushes_the_wal_after_letting_the_next_writer_go(flushes) -> None:
+    from hotline.contacts.models import ReferenceCounter
+
+    with transaction.atomic():
+        ReferenceCounter.objects.create(year=2001)
+        assert pragma("synchronous") == 1  # NORMAL: no flush while the lock is held
+        assert flushes == []
+    wal = f"{connection.settings_dict['NAME']}-wal"
+    assert flushes == [(wal, False, True)]  # on disk before atomic() returned
+    assert pragma("synchronous") == 2  # FULL again for autocommit writes
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        ReferenceCounter.objects.create(year=2002)
+        1 / 0
+    assert len(flushes) == 1  # nothing to flush after a rollback
+    assert pragma("synchronous") == 2
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_commit_that_fails_is_rolled_back_and_restores_full_sync(flushes) -> None:
+    from django.db import IntegrityError
+
+    from hotline.contacts.models import Contact
+
+    # A foreign key is checked at the commit: COMMIT fails and leaves the transaction open.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(reference="HT-1", sla_policy_id=999999)
+    assert not Contact.objects.exists()
+    assert flushes == []
+    assert pragma("synchronous") == 2
+    assert not lock_file_is_taken()
 
 
 @sqlite_only
@@ -111,7 +174,7 @@ def test_sqlite_lock_is_let_go_on_rollback_and_a_waiter_gives_up_after_the_timeo
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_non_durable_transaction_commits_and_leaves_the_next_one_durable() -> None:
+def test_a_non_durable_transaction_commits_and_leaves_the_next_one_durable(flushes) -> None:
     from hotline.contacts.models import ReferenceCounter
     from hotline.lib.db import non_durable_atomic
 
@@ -119,13 +182,14 @@ def test_a_non_durable_transaction_commits_and_leaves_the_next_one_durable() -> 
         ReferenceCounter.objects.create(year=2001)
         if connection.vendor == "postgresql":
             assert setting("synchronous_commit") == "off"
-        else:
-            assert pragma("synchronous") == 1  # NORMAL
     assert ReferenceCounter.objects.filter(year=2001).exists()
     if connection.vendor == "postgresql":
         assert setting("synchronous_commit") == "on"
     else:
-        assert pragma("synchronous") == 2  # FULL again
+        assert flushes == []  # committed without a flush
+        with transaction.atomic():
+            ReferenceCounter.objects.create(year=2002)
+        assert len(flushes) == 1  # the next one flushes
     with pytest.raises(RuntimeError), transaction.atomic(), non_durable_atomic():
         pass  # inside another transaction it would change that one's commit
 

@@ -249,18 +249,22 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> JsonResponse:
     lease_seconds = getattr(settings, "IDEMPOTENCY_LEASE_SECONDS", 30)
     now = timezone.now()
     lease = secrets.token_hex(16)
+    entry = IdempotencyKey(
+        token=token,
+        key=key,
+        request_hash=request_hash,
+        state=IdempotencyState.IN_FLIGHT,
+        lease=lease,
+        locked_until=now + dt.timedelta(seconds=lease_seconds),
+    )
+    # Everything that needs no database is made before each transaction: on SQLite the write
+    # lock is held from its start to its end, and other writers wait.
+    received_at = fields.pop("received_at") or now
+    contact = Contact(**fields, received_at=received_at)
     try:
         # The lease only marks the request in flight: if a power cut loses it, the request is
         # lost with it and nothing was acknowledged, so its commit need not wait for the disk.
         with non_durable_atomic():
-            entry = IdempotencyKey(
-                token=token,
-                key=key,
-                request_hash=request_hash,
-                state=IdempotencyState.IN_FLIGHT,
-                lease=lease,
-                locked_until=now + dt.timedelta(seconds=lease_seconds),
-            )
             insert(entry)
     except IntegrityError:
         entry = IdempotencyKey.objects.get(token=token, key=key)
@@ -280,8 +284,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> JsonResponse:
             return _error(409, "A request with this Idempotency-Key is still in progress.")
     try:
         with transaction.atomic(durable=True):
-            received_at = fields.pop("received_at") or timezone.now()
-            contact = actions.receive(Contact(**fields, received_at=received_at), actor=token.user)
+            actions.receive(contact, actor=token.user)
             body = _body(contact, created=True)
             # Still ours? Another request takes the key over only once the lease ran out.
             done = update(

@@ -6,7 +6,7 @@ in SQLite's busy handler, in steps of 1, 2, 5, 10 ... up to 100 ms, and retries;
 stream of writes from several processes most of the time goes to those sleeps (a write
 transaction itself takes a few milliseconds). Here every transaction (they all begin IMMEDIATE,
 so they all take the write lock) first takes an exclusive `flock` on a file beside the database
-and holds it until the commit or rollback; a waiting writer retries every 0.05 to 0.5 ms, so it
+and holds it until the commit or rollback; a waiting writer retries every 0.05 to 0.1 ms, so it
 starts soon after the lock is free. Writes in autocommit mode (outside `transaction.atomic`)
 do not queue here and still rely on the busy timeout.
 
@@ -126,4 +126,4 @@ def _flock(fd: int, timeout: float) -> None:
             if time.monotonic() > deadline:
                 raise OperationalError("database is locked") from None
             time.sleep(pause)
-            pause = min(pause * 2, 0.0005)
+            pause = min(pause * 2, 0.0001)

@@ -1,5 +1,5 @@
 """Django's SQLite backend with a fair, prompt queue for writers, who do not wait for each
-other's disk flushes.
+other's disk flushes or checkpoints.
 
 SQLite lets one connection write at a time. A connection that finds the database locked sleeps
 in SQLite's busy handler, in steps of 1, 2, 5, 10 ... up to 100 ms, and retries; under a steady
@@ -18,6 +18,10 @@ disk when it returns, as with FULL; meanwhile the next writer goes ahead. Betwee
 the length of the flush, another connection may read what is not yet on disk; whatever it
 writes lands after it in the WAL, so it never reaches the disk without it
 (docs/decisions/0002-sqlite-commit-flush.md). Autocommit writes keep the configured FULL.
+
+SQLite also copies the WAL into the database (a checkpoint) inside the commit that passes 1,000
+pages, again holding every writer back. Here a connection checkpoints when a request ends, after
+its response went out, once it has committed CHECKPOINT_EVERY times (`checkpoint()`).
 """
 
 import fcntl
@@ -29,13 +33,18 @@ from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 NORMAL, FULL = 1, 2  # PRAGMA synchronous levels
+# Commits of one connection after which it checkpoints at the end of the request. A contact
+# received writes about 20 pages: about the 1,000 after which SQLite itself would.
+CHECKPOINT_EVERY = 50
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _write_lock: int | None = None  # a file descriptor, while this connection holds the lock
     _lock_path: str = ""
-    _wal_path: str = ""  # set when commits flush the WAL themselves (WAL mode, FULL)
+    _wal_path: str = ""  # set in WAL mode
+    _full = False  # synchronous=FULL configured: transactions run at NORMAL and flush at commit
     _lowered = False  # synchronous is NORMAL for the transaction under way
+    _commits = 0
     # hotline.lib.db.non_durable_atomic clears it for one transaction.
     flush_commits = True
 
@@ -46,14 +55,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._lock_path = f"{name}.writelock"
             (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
             (level,) = connection.execute("PRAGMA synchronous").fetchone()
-            self._wal_path = f"{name}-wal" if mode == "wal" and level == FULL else ""
-            self._lowered = False
+            self._wal_path = f"{name}-wal" if mode == "wal" else ""
+            self._full, self._lowered, self._commits = level == FULL, False, 0
+            if self._wal_path:
+                connection.execute("PRAGMA wal_autocheckpoint = 0")  # see checkpoint()
         return connection
 
     def _start_transaction_under_autocommit(self) -> None:
         self._acquire_write_lock()
         try:
-            if self._wal_path and not self._lowered:  # only between transactions
+            if self._wal_path and self._full and not self._lowered:  # only between transactions
                 self.connection.execute(f"PRAGMA synchronous = {NORMAL}")
                 self._lowered = True
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
@@ -78,16 +89,46 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _end_transaction(self, committed: bool) -> None:
         """Let the next writer go, then put this commit on disk before it returns."""
         self._release_write_lock()
-        if not self._lowered or self.connection.in_transaction:
+        if self.connection.in_transaction:
             return  # a commit that failed is still open: its rollback comes here again
-        self.connection.execute(f"PRAGMA synchronous = {FULL}")
-        self._lowered = False
-        if committed and self.flush_commits:
-            fd = os.open(self._wal_path, os.O_RDONLY)
-            try:
-                os.fdatasync(fd)
-            finally:
-                os.close(fd)
+        if self._lowered:
+            self.connection.execute(f"PRAGMA synchronous = {FULL}")
+            self._lowered = False
+            if committed and self.flush_commits:
+                fd = os.open(self._wal_path, os.O_RDONLY)
+                try:
+                    os.fdatasync(fd)
+                finally:
+                    os.close(fd)
+        if committed and self._wal_path:
+            self._commits += 1
+            if self._commits >= 4 * CHECKPOINT_EVERY:  # no request ended meanwhile: a command
+                self.checkpoint()
+
+    def close_if_unusable_or_obsolete(self) -> None:
+        """Called as each request starts and ends (django.db.close_old_connections): a
+        checkpoint that is due runs here, after the response was sent."""
+        if self._commits >= CHECKPOINT_EVERY and not self.in_atomic_block:
+            self.checkpoint()
+        super().close_if_unusable_or_obsolete()
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database, as SQLite itself does every 1,000 pages or so, but
+        not inside a commit, where it held every other writer back for milliseconds.
+
+        Most of it is copied while others write; then what they wrote meanwhile, with the write
+        lock held. Only a checkpoint that copied everything lets the next writer start the WAL
+        file over: one that writers keep outrunning leaves it growing without end.
+        """
+        self._commits = 0
+        if self.connection is None:
+            return
+        self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._acquire_write_lock()
+        try:
+            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            self._release_write_lock()
 
     def _close(self) -> None:
         try:

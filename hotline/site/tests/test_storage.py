@@ -173,6 +173,65 @@ def test_sqlite_lock_is_let_go_on_rollback_and_a_waiter_gives_up_after_the_timeo
         os.close(fd)
 
 
+def count_checkpoints(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from hotline.lib.sqlite.base import DatabaseWrapper
+
+    checkpoints: list[int] = []
+    real = DatabaseWrapper.checkpoint
+
+    def spy(self: DatabaseWrapper) -> None:
+        checkpoints.append(1)
+        real(self)
+
+    monkeypatch.setattr(DatabaseWrapper, "checkpoint", spy)
+    return checkpoints
+
+
+def wal_frames() -> int:
+    """Frames in the WAL file, as another connection's checkpoint reports them."""
+    other = sqlite3.connect(connection.settings_dict["NAME"])
+    try:
+        return other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    finally:
+        other.close()
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_checkpoints_when_a_request_ends_not_inside_a_commit(monkeypatch) -> None:
+    from django.db import close_old_connections
+
+    from hotline.contacts.models import ReferenceCounter
+    from hotline.lib.sqlite.base import CHECKPOINT_EVERY
+
+    checkpoints = count_checkpoints(monkeypatch)
+    assert pragma("wal_autocheckpoint") == 0  # SQLite would do it inside a commit
+    for year in range(CHECKPOINT_EVERY):
+        with transaction.atomic():
+            ReferenceCounter.objects.create(year=3000 + year)
+    assert checkpoints == []
+    close_old_connections()  # as each request ends
+    assert checkpoints == [1]
+    with transaction.atomic():
+        ReferenceCounter.objects.create(year=2999)
+    assert wal_frames() < 10  # everything was copied, so the WAL file started over
+    close_old_connections()
+    assert checkpoints == [1]  # not due again yet
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_checkpoints_in_a_process_without_requests(monkeypatch) -> None:
+    from hotline.contacts.models import ReferenceCounter
+    from hotline.lib.sqlite.base import CHECKPOINT_EVERY
+
+    checkpoints = count_checkpoints(monkeypatch)
+    for year in range(4 * CHECKPOINT_EVERY):
+        with transaction.atomic():
+            ReferenceCounter.objects.create(year=3000 + year)
+    assert checkpoints == [1]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_non_durable_transaction_commits_and_leaves_the_next_one_durable(flushes) -> None:
     from hotline.contacts.models import ReferenceCounter

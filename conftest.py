@@ -9,6 +9,7 @@ from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.models import Agency, Role, User
+from hotline.contacts.actions import forget_queued_windows
 from hotline.hours.policy import forget_policies
 
 PERSONAS = [
@@ -31,8 +32,10 @@ def _fast_and_quiet(settings: Any) -> None:
     # A page rendered in Spanish leaves Spanish active in this thread; reverse() would then
     # build /es/ addresses in the next test.
     translation.activate(settings.LANGUAGE_CODE)
-    # Each test's rows are rolled back without signals: the process's SLA policies must go too.
+    # Each test's rows are rolled back without signals: what the process keeps of them must go
+    # too (the SLA policies, the deadline checks it queued).
     forget_policies()
+    forget_queued_windows()
 
 
 def make_user(role: Role, username: str | None = None, agency: Agency | None = None) -> User:

@@ -2,6 +2,7 @@
 background tasks. Audit details hold ids and codes only, never what a caller said."""
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,17 +69,37 @@ def apply_policy(contact: Contact, *, intake: bool) -> None:
         contact.first_response_at = contact.first_response_at or contact.acknowledged_at
 
 
-def schedule_deadline_check(contact: Contact, after: dt.datetime | None = None) -> None:
-    """Queue a check for just after the contact's earliest deadline (the earliest later than
-    `after`, when given). That check queues the one for the next deadline
-    (tasks.check_deadlines): a contact received queues one task, not one per deadline."""
-    from hotline.contacts.tasks import check_deadlines
+# A deadline is checked at the end of the window of this many seconds it falls in, by one task
+# for every contact due in that window: a task row per window, not per contact and deadline.
+DEADLINE_WINDOW_SECONDS = 10
+# Windows whose check this process has queued, remembered once that transaction committed.
+_queued_windows: set[int] = set()
 
-    later = [due for due in contact.deadlines() if after is None or due > after]
-    if later:
-        check_deadlines.using(run_after=later[0] + dt.timedelta(seconds=1)).enqueue(
-            contact.pk, later[0].isoformat()
-        )
+
+def schedule_deadline_checks(contact: Contact) -> None:
+    """Make sure a check runs just after each of the contact's deadlines (tasks.sweep_deadlines
+    at the end of the deadline's window, within 10 seconds of it)."""
+    from hotline.contacts.tasks import sweep_deadlines
+
+    for due in contact.deadlines():
+        window = -(-int(due.timestamp()) // DEADLINE_WINDOW_SECONDS) * DEADLINE_WINDOW_SECONDS
+        if window in _queued_windows:
+            continue
+        run_after = dt.datetime.fromtimestamp(window + 1, dt.UTC)
+        sweep_deadlines.using(run_after=run_after).enqueue()
+        transaction.on_commit(functools.partial(_remember_window, window))
+
+
+def _remember_window(window: int) -> None:
+    if len(_queued_windows) > 10_000:  # forget the windows that are over
+        now = timezone.now().timestamp()
+        _queued_windows.difference_update([w for w in _queued_windows if w < now])
+    _queued_windows.add(window)
+
+
+def forget_queued_windows() -> None:
+    """For tests, whose rolled-back transactions take queued checks with them."""
+    _queued_windows.clear()
 
 
 def receive(
@@ -112,7 +133,7 @@ def receive(
             refer(contact, service, actor=actor)
         if contact.is_crisis:
             alert_crisis(contact)
-        schedule_deadline_check(contact)
+        schedule_deadline_checks(contact)
     return contact
 
 
@@ -133,7 +154,7 @@ def update(contact: Contact, changed: Iterable[str], *, actor: Any) -> Contact:
             contact.urgency != before.urgency or contact.request_types != before.request_types
         ):
             apply_policy(contact, intake=False)
-            schedule_deadline_check(contact)
+            schedule_deadline_checks(contact)
             if contact.is_crisis and not before.is_crisis:
                 alert_crisis(contact)
             record(
@@ -166,7 +187,7 @@ def _status_changed(contact: Contact, old: str) -> None:
         due = sla.deadlines(policy, contact.received_at, contact.sla_paused_minutes)
         contact.first_response_due = due.first_response_due
         contact.resolution_due = due.resolution_due
-        schedule_deadline_check(contact)
+        schedule_deadline_checks(contact)
     elif contact.status in pauses and not contact.sla_paused_since:
         contact.sla_paused_since = now
     if contact.status != Status.NEW and contact.first_response_at is None:

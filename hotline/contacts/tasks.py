@@ -1,41 +1,31 @@
 """Background work (django-tasks, database backend; worker: `manage.py db_worker`)."""
 
-import datetime as dt
-
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from hotline.accounts.models import User
-from hotline.contacts.models import Contact, NotificationKind, Status
-
-
-@task()
-def check_deadlines(contact_id: int, due: str | None = None) -> int:
-    """Runs just after the deadline `due`: marks the contact breached if it still is, then
-    queues the check of its next deadline. A deadline moved by a reclassification or a pause
-    ends this chain (the move queued a check of its own), so a chain is never doubled."""
-    from hotline.contacts.actions import mark_breaches, schedule_deadline_check
-
-    with transaction.atomic():  # the next check is queued with the mark, or neither is
-        marked = mark_breaches(contact_ids=[contact_id])
-        contact = Contact.objects.filter(pk=contact_id).first()
-        if due is not None and contact is not None and contact.status != Status.CLOSED:
-            checked = dt.datetime.fromisoformat(due)
-            if checked in contact.deadlines():
-                schedule_deadline_check(contact, after=checked)
-    return marked
+from hotline.contacts.models import Contact, NotificationKind
 
 
 @task()
 def sweep_deadlines() -> int:
-    """Marks every breach not yet marked (after downtime of the worker)."""
+    """Runs just after each window of deadlines (actions.schedule_deadline_checks): marks every
+    contact whose deadline has passed, once, and alerts. A deadline moved later by a
+    reclassification or a pause is not late yet; the new one has a check of its own."""
     from hotline.contacts.actions import mark_breaches
 
     return mark_breaches()
+
+
+@task()
+def check_deadlines(contact_id: int) -> int:
+    """Marks one contact breached if it is late: checks queued by earlier versions."""
+    from hotline.contacts.actions import mark_breaches
+
+    return mark_breaches(contact_ids=[contact_id])
 
 
 @task()

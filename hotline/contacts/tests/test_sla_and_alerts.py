@@ -4,13 +4,14 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hotline.audit.models import AuditEvent
 from hotline.contacts.actions import mark_breaches, receive, set_duty, set_status, update
 from hotline.contacts.models import Contact, Notification, Status, Urgency
-from hotline.contacts.tasks import check_deadlines, send_alert_email
+from hotline.contacts.tasks import check_deadlines, send_alert_email, sweep_deadlines
 from hotline.contacts.tests.conftest import eastern
 
 pytestmark = pytest.mark.django_db
@@ -64,51 +65,53 @@ def test_alerts_reach_every_supervisor_when_nobody_is_on_duty(personas) -> None:
     assert list(Notification.objects.values_list("user__username", flat=True)) == ["supervisor"]
 
 
-def deadline_checks() -> list[tuple[dt.datetime, list]]:
-    runs = DBTaskResult.objects.filter(task_path__endswith="check_deadlines").order_by("run_after")
-    return [(r.run_after, r.args_kwargs["args"]) for r in runs]
+def deadline_checks() -> list[dt.datetime]:
+    runs = DBTaskResult.objects.filter(task_path__endswith="sweep_deadlines")
+    return sorted(runs.values_list("run_after", flat=True))
 
 
-def checks_of(item: Contact, *dues: dt.datetime) -> list[tuple[dt.datetime, list]]:
-    return [(due + dt.timedelta(seconds=1), [item.pk, due.isoformat()]) for due in dues]
+def window_end(due: dt.datetime | None) -> dt.datetime:
+    """Just after the end of the 10-second window the deadline falls in."""
+    assert due is not None
+    seconds = -(-int(due.timestamp()) // 10) * 10
+    return dt.datetime.fromtimestamp(seconds + 1, dt.UTC)
 
 
-def urgent_contact() -> tuple[Contact, dt.datetime, dt.datetime]:
+def test_a_check_is_queued_for_just_after_each_deadline() -> None:
     item = receive(Contact(channel="phone", urgency=Urgency.URGENT))
-    first, resolution = item.first_response_due, item.resolution_due
-    assert first is not None and resolution is not None and first < resolution
-    return item, first, resolution
+    assert deadline_checks() == [
+        window_end(item.first_response_due),
+        window_end(item.resolution_due),
+    ]
+    for check, due in zip(deadline_checks(), item.deadlines(), strict=True):
+        assert due < check <= due + dt.timedelta(seconds=11)
 
 
-def test_one_check_is_queued_for_just_after_the_earliest_deadline() -> None:
-    item, first, _ = urgent_contact()
-    assert deadline_checks() == checks_of(item, first)
+def test_contacts_due_in_one_window_share_its_check(django_capture_on_commit_callbacks) -> None:
+    received = timezone.now().replace(second=0, microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = receive(Contact(channel="phone", urgency=Urgency.URGENT, received_at=received))
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(Contact(channel="sms", urgency=Urgency.URGENT, received_at=received))
+    assert deadline_checks() == [window_end(d) for d in first.deadlines()]
 
 
-def test_each_check_queues_the_next_deadlines_and_the_last_queues_none() -> None:
-    item, first, resolution = urgent_contact()
-    check_deadlines.call(item.pk, first.isoformat())
-    assert deadline_checks() == checks_of(item, first, resolution)
-    check_deadlines.call(item.pk, resolution.isoformat())
-    assert deadline_checks() == checks_of(item, first, resolution)
+def test_a_check_rolled_back_with_its_contact_is_queued_again() -> None:
+    received = timezone.now().replace(second=0, microsecond=0)
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        receive(Contact(channel="phone", urgency=Urgency.URGENT, received_at=received))
+        1 / 0
+    assert deadline_checks() == []
+    item = receive(Contact(channel="sms", urgency=Urgency.URGENT, received_at=received))
+    assert deadline_checks() == [window_end(d) for d in item.deadlines()]
 
 
-def test_a_check_of_a_deadline_that_moved_ends_its_chain(personas) -> None:
-    item, old_first, _ = urgent_contact()
+def test_a_moved_deadline_gets_a_check_of_its_own(personas) -> None:
+    item = receive(Contact(channel="phone", urgency=Urgency.URGENT))
     item.request_types = ["crisis"]  # first response within 5 minutes, not 15
     update(item, ["request_types"], actor=personas["specialist"])
     item.refresh_from_db()
-    new_first = item.first_response_due
-    assert new_first is not None and new_first < old_first
-    check_deadlines.call(item.pk, old_first.isoformat())
-    assert deadline_checks() == checks_of(item, new_first, old_first)
-
-
-def test_a_closed_contacts_chain_ends(personas) -> None:
-    item, first, _ = urgent_contact()
-    set_status(item, Status.CLOSED, actor=personas["specialist"])
-    check_deadlines.call(item.pk, first.isoformat())
-    assert deadline_checks() == checks_of(item, first)
+    assert window_end(item.first_response_due) in deadline_checks()
 
 
 def test_breach_is_marked_once_and_alerts(personas) -> None:
@@ -116,8 +119,8 @@ def test_breach_is_marked_once_and_alerts(personas) -> None:
         Contact(channel="phone", urgency=Urgency.URGENT, received_at=eastern(2020, 1, 1, 12))
     )
     other = receive(Contact(channel="phone", urgency=Urgency.URGENT))
-    assert check_deadlines.call(item.pk) == 1
-    assert check_deadlines.call(item.pk) == 0
+    assert sweep_deadlines.call() == 1
+    assert sweep_deadlines.call() == 0
     item.refresh_from_db()
     assert item.breached_at is not None
     assert Notification.objects.filter(contact=item, kind="breach").count() == 1
@@ -125,6 +128,14 @@ def test_breach_is_marked_once_and_alerts(personas) -> None:
     assert mark_breaches() == 0  # the other one is not late
     other.refresh_from_db()
     assert other.breached_at is None
+
+
+def test_a_check_queued_by_an_earlier_version_marks_its_contact(personas) -> None:
+    item = receive(
+        Contact(channel="phone", urgency=Urgency.URGENT, received_at=eastern(2020, 1, 1, 12))
+    )
+    assert check_deadlines.call(item.pk) == 1
+    assert check_deadlines.call(item.pk) == 0
 
 
 def test_a_pause_status_stops_the_clock_and_resuming_moves_the_deadline(personas) -> None:

@@ -1,15 +1,14 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from hotline.audit.models import GENESIS_HASH, AuditEvent, ChainHead
 from hotline.lib import context
-from hotline.lib.db import increment, insert
+from hotline.lib.db import increment, insert, update
 
 Detail = dict[str, int | str | bool | None]
-UPDATE_HEAD_HASH = 'UPDATE "audit_chainhead" SET "hash" = %s WHERE "id" = 1'
 
 
 def record(
@@ -45,8 +44,7 @@ def record(
         )
         event.hash = event.compute_hash()
         insert(event)
-        with connection.cursor() as cursor:  # as in increment(): no ORM compile per event
-            cursor.execute(UPDATE_HEAD_HASH, [event.hash])
+        update(ChainHead, {"pk": 1}, hash=event.hash)
     return event
 
 

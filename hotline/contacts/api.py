@@ -46,8 +46,8 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-# The token with what its account's role needs, in one written-out query: the same through the
-# ORM (a token with its user) cost more to compile than to run, on every request.
+# A usable token (ApiToken.objects.usable()) with what its account's role needs, in one
+# written-out query: the same through the ORM cost more to compile than to run, every request.
 TOKEN_QUERY = """
     SELECT t.id, t.scopes, t.last_used_at IS NULL OR t.last_used_at < %s,
            u.id, u.username, u.role, u.agency_id

@@ -25,16 +25,19 @@ its response went out, once it has committed CHECKPOINT_EVERY times (`checkpoint
 """
 
 import fcntl
+import logging
 import os
 import time
 from typing import Any
 
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
 from django.db.backends.sqlite3 import base
+
+logger = logging.getLogger(__name__)
 
 NORMAL, FULL = 1, 2  # PRAGMA synchronous levels
 # Commits of one connection after which it checkpoints at the end of the request. A contact
-# received writes about 20 pages: about the 1,000 after which SQLite itself would.
+# received writes about 15 pages: about the 1,000 after which SQLite itself would.
 CHECKPOINT_EVERY = 50
 
 
@@ -89,7 +92,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _end_transaction(self, committed: bool) -> None:
         """Let the next writer go, then put this commit on disk before it returns."""
         self._release_write_lock()
-        if self.connection.in_transaction:
+        if self.connection is None or self.connection.in_transaction:
             return  # a commit that failed is still open: its rollback comes here again
         if self._lowered:
             self.connection.execute(f"PRAGMA synchronous = {FULL}")
@@ -103,14 +106,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if committed and self._wal_path:
             self._commits += 1
             if self._commits >= 4 * CHECKPOINT_EVERY:  # no request ended meanwhile: a command
-                self.checkpoint()
+                try:
+                    self.checkpoint()
+                except DatabaseError:  # the commit stands; the next checkpoint copies it
+                    logger.warning("WAL checkpoint failed", exc_info=True)
 
     def close_if_unusable_or_obsolete(self) -> None:
-        """Called as each request starts and ends (django.db.close_old_connections): a
-        checkpoint that is due runs here, after the response was sent."""
-        if self._commits >= CHECKPOINT_EVERY and not self.in_atomic_block:
-            self.checkpoint()
+        """Called as each request starts and ends, and between a worker's tasks
+        (django.db.close_old_connections): a checkpoint that is due runs here, after the
+        response was sent."""
         super().close_if_unusable_or_obsolete()
+        due = self._commits >= CHECKPOINT_EVERY and not self.in_atomic_block
+        if due and self.connection is not None:
+            self.checkpoint()
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database, as SQLite itself does every 1,000 pages or so, but
@@ -121,8 +129,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         file over: one that writers keep outrunning leaves it growing without end.
         """
         self._commits = 0
-        if self.connection is None:
-            return
         self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self._acquire_write_lock()
         try:

@@ -1,5 +1,7 @@
 """The intake API: tokens (hash only), scopes by role, idempotency, errors as JSON, audit."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -128,6 +130,25 @@ def test_a_revoked_token_is_refused(personas) -> None:
     token = token_for(personas["specialist"])
     ApiToken.objects.update(revoked_at="2026-01-01T00:00:00Z")
     assert api(token).get(URL).status_code == 401
+
+
+def test_a_deactivated_accounts_token_is_refused(personas) -> None:
+    token = token_for(personas["specialist"])
+    User.objects.filter(username="specialist").update(is_active=False)
+    assert api(token).get(URL).status_code == 401
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(personas) -> None:
+    token = token_for(personas["specialist"])
+    client = api(token)
+    assert client.get(URL).status_code == 200
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    assert client.get(URL).status_code == 200
+    assert ApiToken.objects.get().last_used_at == first
+    ApiToken.objects.update(last_used_at=first - dt.timedelta(minutes=2))
+    assert client.get(URL).status_code == 200
+    assert ApiToken.objects.get().last_used_at > first
 
 
 @pytest.mark.parametrize("persona", ["liaison_a", "curator", "administrator"])

@@ -81,9 +81,12 @@ def schedule_deadline_checks(contact: Contact) -> None:
     at the end of the deadline's window, within 10 seconds of it)."""
     from hotline.contacts.tasks import sweep_deadlines
 
+    now = timezone.now().timestamp()
     for due in contact.deadlines():
         window = -(-int(due.timestamp()) // DEADLINE_WINDOW_SECONDS) * DEADLINE_WINDOW_SECONDS
-        if window in _queued_windows:
+        # A window that is over may have had its check already (a resumed clock can put a
+        # deadline in the past): that one is queued again, to run at once.
+        if window in _queued_windows and window > now:
             continue
         run_after = dt.datetime.fromtimestamp(window + 1, dt.UTC)
         sweep_deadlines.using(run_after=run_after).enqueue()

@@ -1,6 +1,7 @@
 """Contacts ("signals"): every call, text, email, chat, web form or API submission, with its
 triage, safe-contact plan, referrals, shared resources and service-level deadlines."""
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -232,9 +233,9 @@ class Contact(models.Model):
     def is_crisis(self) -> bool:
         return RequestType.CRISIS in self.request_types
 
-    def deadlines(self) -> list[Any]:
+    def deadlines(self) -> list[dt.datetime]:
         """The contact's due dates, earliest first."""
-        return sorted({self.first_response_due, self.resolution_due} - {None})
+        return sorted({d for d in (self.first_response_due, self.resolution_due) if d is not None})
 
     def request_type_labels(self) -> list[str]:
         labels = dict(RequestType.choices)

@@ -106,6 +106,17 @@ def test_a_check_rolled_back_with_its_contact_is_queued_again() -> None:
     assert deadline_checks() == [window_end(d) for d in item.deadlines()]
 
 
+def test_a_deadline_in_a_window_that_is_over_is_checked_again(
+    django_capture_on_commit_callbacks,
+) -> None:
+    long_ago = eastern(2020, 1, 1, 12)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = receive(Contact(channel="phone", urgency=Urgency.URGENT, received_at=long_ago))
+    receive(Contact(channel="sms", urgency=Urgency.URGENT, received_at=long_ago))
+    # The first contact's checks may have run already: the second's are queued again.
+    assert deadline_checks() == sorted(2 * [window_end(d) for d in first.deadlines()])
+
+
 def test_a_moved_deadline_gets_a_check_of_its_own(personas) -> None:
     item = receive(Contact(channel="phone", urgency=Urgency.URGENT))
     item.request_types = ["crisis"]  # first response within 5 minutes, not 15

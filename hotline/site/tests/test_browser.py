@@ -147,7 +147,8 @@ def test_pages_work_without_javascript(site: tuple[str, list[str]], browser: Any
     page.click("form.filters summary")  # the filters fold away until opened
     page.select_option("#id_type", "assessment_tool")
     page.click("form.filters button[type=submit]")
-    assert "type=assessment_tool" in page.url
+    # The URL changes when the new page commits; wait for it to load before reading it.
+    page.wait_for_url(lambda url: "type=assessment_tool" in url)
     titles = page.locator("main .resource a.title").all_inner_texts()
     assert titles and all("Assessment" in title for title in titles), titles
     context.close()

@@ -1,0 +1,98 @@
+"""The contact flow in a real browser: an anonymous web tip reaches a specialist's open queue
+without a reload, and the specialist claims it and records a referral near the caller and a
+shared resource from the side panel; the supervisor sees it waiting. No page asks another host."""
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from conftest import signed_in_client
+from hotline.accounts.models import User
+from hotline.contacts.models import Contact, Referral, SharedResource
+from hotline.contacts.views import public_form_limiter
+from hotline.directory.importer import json_source, run_import
+from hotline.directory.tests.hsds_data import as_tabular_json, package, uid
+from hotline.library.actions import ensure_vocabulary
+from hotline.library.models import Audience, Resource
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def staff_page(browser: Any, base: str, user: User, hosts: set[str]) -> Any:
+    """A tab signed in as `user` (password and second factor done), recording the hosts asked."""
+    session = signed_in_client(user).cookies[settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context(base_url=base, service_workers="block")
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
+    page = context.new_page()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    return page
+
+
+def test_a_web_tip_reaches_the_open_queue_and_is_worked_from_the_side_panel(
+    live_server: Any, browser: Any, personas: dict[str, Any]
+) -> None:
+    public_form_limiter.clear()
+    run_import(json_source(as_tabular_json(package())))
+    ensure_vocabulary()
+    resource = Resource.objects.create(
+        slug="labor-rights-card",
+        title="Know your labor rights card",
+        summary="Wallet card",
+        resource_type="fact_sheet",
+        is_published=True,
+    )
+    resource.audiences.set([Audience.objects.get(code="victims")])
+    base = live_server.url
+    hosts: set[str] = set()
+
+    specialist = staff_page(browser, base, personas["specialist"], hosts)
+    specialist.goto("/console/contacts/")
+    assert "The queue is empty." in specialist.inner_text("#queue-rows")
+    specialist.evaluate("window.stillTheSamePage = true")
+
+    # Someone sends a tip anonymously, from a browser without JavaScript.
+    public = browser.new_context(java_script_enabled=False).new_page()
+    public.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    public.goto(base + "/report-a-tip/")
+    public.fill("#id_narrative", "Workers locked in at a nail salon on Elm Street (fictional)")
+    public.fill("#id_postal_code", "60601")
+    public.click("form.public-form button[type=submit]")
+    public.wait_for_selector(".reference")
+    tip = Contact.objects.get()
+    assert public.inner_text(".reference") == tip.reference
+    assert "nail salon" not in public.content()  # the confirmation reveals nothing else
+
+    # The open queue shows it without a reload (the script refreshes when the tab is shown
+    # again, as it does every 20 seconds), with its deadline: 24 hours, night or day.
+    specialist.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    row = specialist.locator("#queue-rows tr", has_text=tip.reference)
+    row.wait_for(timeout=10_000)  # well before the 20-second refresh
+    assert specialist.evaluate("window.stillTheSamePage")
+    due = dt.datetime.fromisoformat(row.locator("td:nth-child(7) time").get_attribute("datetime"))
+    assert due == tip.received_at + dt.timedelta(hours=24) == tip.resolution_due
+
+    supervisor = staff_page(browser, base, personas["supervisor"], hosts)
+    supervisor.goto("/console/supervisor/")
+    assert tip.reference in supervisor.inner_text("ul.oldest")
+
+    # The specialist claims it, finds a service near the caller's ZIP and refers to it, then
+    # shares a library resource: one button each.
+    row.locator("a").click()
+    specialist.click("button:text('Claim')")
+    specialist.wait_for_selector("h1 small:text('In progress')")
+    assert specialist.input_value("#id_postal_code") == "60601"
+    specialist.click("button[name=search_directory]")
+    hit = specialist.locator(".side-panel li", has=specialist.locator(f"[value='{uid('svc-a')}']"))
+    hit.locator("button:text('Refer')").click()
+    specialist.wait_for_selector("ul.referrals li >> nth=0")
+    specialist.fill("#id_text", "labor rights")
+    specialist.click("button[name=search_library]")
+    specialist.locator(".side-panel li", has_text=resource.title).locator("button").click()
+    specialist.wait_for_selector(f"ul.shared li:text('{resource.title}')")
+
+    assert Referral.objects.filter(contact=tip, service_id=uid("svc-a")).exists()
+    assert SharedResource.objects.filter(contact=tip, resource=resource).exists()
+    assert hosts == {urlsplit(base).netloc}

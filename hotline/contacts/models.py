@@ -180,8 +180,9 @@ class Contact(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    # Indexed by contact_queue, which starts with it.
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -272,7 +273,10 @@ class ReferenceCounter(models.Model):
 
 
 class Referral(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="referrals")
+    # Indexed by one_referral_per_service, which starts with it.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="referrals", db_index=False
+    )
     service = models.ForeignKey(
         "directory.Service", on_delete=models.PROTECT, related_name="contact_referrals"
     )
@@ -292,7 +296,10 @@ class Referral(models.Model):
 
 
 class SharedResource(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="shared_resources")
+    # Indexed by one_share_per_resource, which starts with it.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="shared_resources", db_index=False
+    )
     resource = models.ForeignKey(
         "library.Resource", on_delete=models.PROTECT, related_name="contact_shares"
     )
@@ -404,7 +411,8 @@ class IdempotencyState(models.TextChoices):
 class IdempotencyKey(models.Model):
     """The first response to a POST with an `Idempotency-Key`, per token."""
 
-    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    # Indexed by one_response_per_key, which starts with it.
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
     state = models.CharField(max_length=10, choices=IdempotencyState.choices)

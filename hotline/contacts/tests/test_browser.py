@@ -110,3 +110,5 @@ def test_a_web_tip_reaches_the_open_queue_and_is_worked_from_the_side_panel(
     assert Referral.objects.filter(contact=tip, service_id=uid("svc-a")).exists()
     assert SharedResource.objects.filter(contact=tip, resource=resource).exists()
     assert hosts == {urlsplit(base).netloc}
+    for tab in (public, specialist, supervisor):
+        tab.context.close()

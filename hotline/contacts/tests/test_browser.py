@@ -14,11 +14,8 @@ from django.conf import settings
 from conftest import signed_in_client
 from hotline.accounts.models import User
 from hotline.contacts.models import Contact, Referral, SharedResource
-from hotline.contacts.views import public_form_limiter
-from hotline.directory.importer import json_source, run_import
-from hotline.directory.tests.hsds_data import as_tabular_json, package, uid
-from hotline.library.actions import ensure_vocabulary
-from hotline.library.models import Audience, Resource
+from hotline.directory.tests.hsds_data import uid
+from hotline.library.models import Resource
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,20 +42,10 @@ def default_service_hours() -> None:
 
 
 def test_a_web_tip_reaches_the_open_queue_and_is_worked_from_the_side_panel(
-    live_server: Any, browser: Any, personas: dict[str, Any]
+    live_server: Any, browser: Any, personas: dict[str, Any], panel_sources: Resource
 ) -> None:
-    public_form_limiter.clear()
     default_service_hours()
-    run_import(json_source(as_tabular_json(package())))
-    ensure_vocabulary()
-    resource = Resource.objects.create(
-        slug="labor-rights-card",
-        title="Know your labor rights card",
-        summary="Wallet card",
-        resource_type="fact_sheet",
-        is_published=True,
-    )
-    resource.audiences.set([Audience.objects.get(code="victims")])
+    resource = panel_sources
     base = live_server.url
     hosts: set[str] = set()
 

@@ -10,10 +10,7 @@ from hotline.audit.models import AuditEvent
 from hotline.contacts.actions import receive
 from hotline.contacts.models import Contact, Referral, SharedResource, Status, Urgency
 from hotline.contacts.tests.conftest import eastern
-from hotline.directory.importer import json_source, run_import
-from hotline.directory.tests.hsds_data import as_tabular_json, package, uid
-from hotline.library.actions import ensure_vocabulary
-from hotline.library.models import Audience, Resource
+from hotline.directory.tests.hsds_data import uid
 
 pytestmark = pytest.mark.django_db
 
@@ -113,17 +110,10 @@ def test_those_who_do_not_work_contacts_see_none(client_for, persona) -> None:
     assert not AuditEvent.objects.filter(action="contact.view").exists()
 
 
-def test_side_panel_refers_near_the_callers_zip_and_shares_a_resource(client_for, personas) -> None:
-    run_import(json_source(as_tabular_json(package())))
-    ensure_vocabulary()
-    resource = Resource.objects.create(
-        slug="labor-rights-card",
-        title="Know your labor rights card",
-        summary="Wallet card",
-        resource_type="fact_sheet",
-        is_published=True,
-    )
-    resource.audiences.set([Audience.objects.get(code="victims")])
+def test_side_panel_refers_near_the_callers_zip_and_shares_a_resource(
+    client_for, personas, panel_sources
+) -> None:
+    resource = panel_sources
     item = contact(postal_code="60601", city="Chicago", state="IL")
     client = client_for("specialist")
     panel = reverse("contacts:panel", args=[item.pk])

@@ -242,18 +242,22 @@ class Contact(models.Model):
         labels = dict(RequestType.choices)
         return [str(labels.get(code, code)) for code in self.request_types]
 
+    def next_due(self) -> dt.datetime | None:
+        """The nearest open deadline: the first response while none was given, then the
+        resolution."""
+        dues = [self.resolution_due]
+        if self.first_response_at is None:
+            dues.append(self.first_response_due)
+        return min((due for due in dues if due is not None), default=None)
+
     def sla_state(self, now: Any = None) -> str:
         """ "breached", "at_risk" or "" for the nearest open deadline."""
         if self.status == Status.CLOSED or self.sla_paused_since:
             return ""
-        now = now or timezone.now()
-        dues = [self.resolution_due]
-        if self.first_response_at is None:
-            dues.append(self.first_response_due)
-        dues_known = [due for due in dues if due is not None]
-        if not dues_known:
+        nearest = self.next_due()
+        if nearest is None:
             return ""
-        nearest = min(dues_known)
+        now = now or timezone.now()
         if nearest < now:
             return "breached"
         warning = self.sla_policy.warning_minutes if self.sla_policy else 60

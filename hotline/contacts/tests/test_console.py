@@ -1,5 +1,8 @@
 """Queue, claim, intake, the side panel (directory near the caller, library) and audit."""
 
+import datetime as dt
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -29,6 +32,25 @@ def test_queue_lists_urgent_first_then_oldest(client_for) -> None:
     positions = [page.index(c.reference) for c in (old_urgent, new_urgent, old_routine)]
     assert positions == sorted(positions)
     assert closed.reference not in page
+
+
+def test_queue_shows_the_nearest_open_deadline(client_for) -> None:
+    item = contact(urgency=Urgency.URGENT)
+    client = client_for("specialist")
+
+    def due_shown() -> tuple[dt.datetime, bool]:
+        row = client.get(reverse("contacts:queue_rows")).content.decode()
+        # The received time comes first, then the deadline.
+        due = re.findall(r'<time datetime="([^"]+)">', row)[1]
+        return dt.datetime.fromisoformat(due), "sla-at-risk" in row
+
+    # Unanswered, its first response (15 minutes) is next, and at risk; once claimed, the
+    # resolution (24 hours) is next and, that far off, not at risk.
+    assert due_shown() == (item.first_response_due, True)
+    detail = client.get(reverse("contacts:detail", args=[item.pk])).content.decode()
+    assert "sla-at-risk" in detail.split("First response due")[1].split("Resolution due")[0]
+    client.post(reverse("contacts:claim", args=[item.pk]))
+    assert due_shown() == (item.resolution_due, False)
 
 
 def test_queue_queries_do_not_grow_with_rows(client_for, django_assert_num_queries) -> None:

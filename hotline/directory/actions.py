@@ -14,17 +14,35 @@ from django.utils.translation import gettext as _
 
 from hotline.audit.actions import record
 from hotline.directory import index, profile
-from hotline.directory.importer import json_source, run_import
 from hotline.directory.models import (
+    Address,
     ApplicationStatus,
+    Attribute,
     FlagStatus,
+    HSDSModel,
     JoinApplication,
+    Language,
     ListingFlag,
     ListingStatus,
+    Location,
     Metadata,
     Organization,
+    Phone,
     Service,
+    ServiceArea,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
 )
+
+# The rows of a new listing that get a "create" metadata entry, by the HSDS table's name.
+LOGGED_ON_CREATE: dict[type[HSDSModel], str] = {
+    Organization: "organization",
+    Service: "service",
+    Location: "location",
+    Address: "address",
+    Phone: "phone",
+}
 
 
 def _who(actor: Any) -> str:
@@ -186,115 +204,108 @@ def decline(actor: Any, application: JoinApplication, message: str) -> None:
     _tell_applicant(application, _("your directory application"), message)
 
 
-def application_rows(application: JoinApplication, org_id: uuid.UUID) -> dict[str, list[Any]]:
-    """The HSDS rows an approved application becomes."""
+def ensure_taxonomy() -> None:
+    """Our taxonomy and its terms, created where missing (their names as `profile` has them)."""
+    rows = profile.taxonomy_rows()
+    for row in rows["taxonomy"]:
+        Taxonomy.objects.get_or_create(id=row.pop("id"), defaults=row)
+    existing = set(TaxonomyTerm.objects.values_list("id", flat=True))
+    for row in rows["taxonomy_term"]:
+        if uuid.UUID(str(row["id"])) not in existing:
+            row["taxonomy_detail_id"] = row.pop("taxonomy_id")  # HSDS's name for the column
+            TaxonomyTerm(**row).save()
+
+
+def _listing_from(application: JoinApplication, org_id: uuid.UUID) -> list[HSDSModel]:
+    """The HSDS rows an approved application becomes, saved, in the order they were saved.
+    Their ids are derived from the organization's, as they always were."""
     ns = uuid.uuid5(profile.NAMESPACE, f"application:{org_id}")
 
-    def uid(name: str) -> str:
-        return str(uuid.uuid5(ns, name))
+    def uid(name: str) -> uuid.UUID:
+        return uuid.uuid5(ns, name)
 
-    service_id, location_id = uid("service"), uid("location")
-    org = {
-        "id": str(org_id),
-        "name": application.organization_name,
-        "description": application.description,
-        "email": application.email,
-        "website": application.website,
-    }
-    service = {
-        "id": service_id,
-        "organization_id": str(org_id),
-        "name": application.organization_name,
-        "description": application.description,
-        "status": "active",
-        "email": application.email,
-        "url": application.website,
-    }
-    tables: dict[str, list[Any]] = {
-        "organization": [org],
-        "service": [service],
-        "phone": [
-            {
-                "id": uid("phone"),
-                "service_id": service_id,
-                "number": application.phone,
-                "type": "voice",
-            }
-        ],
-        "language": [
-            {
-                "id": uid(f"language-{code}"),
-                "service_id": service_id,
-                "code": code,
-                "name": profile.LANGUAGE_ENGLISH_NAMES.get(code, code),
-            }
-            for code in application.languages
-        ],
-        "attribute": [
-            profile.attribute_row(org_id, profile.TERM_BY_CODE[f"org_kind:{application.kind}"])
-        ],
-    }
+    def attribute(link_id: uuid.UUID, code: str) -> Attribute:
+        return Attribute(**profile.attribute_row(link_id, profile.TERM_BY_CODE[code]))
+
+    organization = Organization(
+        id=org_id,
+        name=application.organization_name,
+        description=application.description,
+        email=application.email,
+        website=application.website,
+    )
+    service = Service(
+        id=uid("service"),
+        organization=organization,
+        name=application.organization_name,
+        description=application.description,
+        status="active",
+        email=application.email,
+        url=application.website,
+    )
+    rows: list[HSDSModel] = [
+        organization,
+        service,
+        Phone(id=uid("phone"), service=service, number=application.phone, type="voice"),
+    ]
+    rows += [
+        Language(
+            id=uid(f"language-{code}"),
+            service=service,
+            code=code,
+            name=profile.LANGUAGE_ENGLISH_NAMES.get(code, code),
+        )
+        for code in application.languages
+    ]
+    attributes = [attribute(org_id, f"org_kind:{application.kind}")]
     for group, values in [
         ("category", application.categories),
         ("population", application.populations),
         ("trafficking_type", application.trafficking_types),
         ("feature", application.features),
     ]:
-        for value in values:
-            tables["attribute"].append(
-                profile.attribute_row(service_id, profile.TERM_BY_CODE[f"{group}:{value}"])
-            )
+        attributes += [attribute(service.id, f"{group}:{value}") for value in values]
     if application.national:
-        tables["service_area"] = [
-            {"id": uid("area"), "service_id": service_id, "name": "United States"}
-        ]
+        rows.append(ServiceArea(id=uid("area"), service=service, name="United States"))
     else:
-        tables["location"] = [
-            {
-                "id": location_id,
-                "organization_id": str(org_id),
-                "location_type": "physical",
-                "name": application.city,
-            }
-        ]
-        tables["address"] = [
-            {
-                "id": uid("address"),
-                "location_id": location_id,
-                "address_1": application.address_1 or "-",
-                "city": application.city,
-                "state_province": application.state,
-                "postal_code": application.postal_code,
-                "country": "US",
-                "address_type": "physical",
-            }
-        ]
-        tables["service_at_location"] = [
-            {"id": uid("sal"), "service_id": service_id, "location_id": location_id}
+        location = Location(
+            id=uid("location"),
+            organization=organization,
+            location_type="physical",
+            name=application.city,
+        )
+        rows += [
+            location,
+            Address(
+                id=uid("address"),
+                location=location,
+                address_1=application.address_1 or "-",
+                city=application.city,
+                state_province=application.state,
+                postal_code=application.postal_code,
+                country="US",
+                address_type="physical",
+            ),
+            ServiceAtLocation(id=uid("sal"), service=service, location=location),
         ]
         if application.confidential_location:
-            tables["attribute"].append(profile.attribute_row(location_id, profile.CONFIDENTIAL))
-    return {
-        "taxonomy": profile.taxonomy_rows()["taxonomy"],
-        "taxonomy_term": profile.taxonomy_rows()["taxonomy_term"],
-        **tables,
-    }
+            attributes.append(attribute(location.id, profile.CONFIDENTIAL.code))
+    rows += attributes
+    for row in rows:
+        row.save()
+    return rows
 
 
 @transaction.atomic
 def approve(actor: Any, application: JoinApplication) -> Organization:
-    from hotline.directory.hsds import TABLE
-
+    ensure_taxonomy()
     org_id = application.organization_id or uuid.uuid4()
-    tables = application_rows(application, org_id)
-    run_import(
-        json_source({TABLE[name].file: rows for name, rows in tables.items()}, "application"),
-        actor=actor,
-    )
+    rows = _listing_from(application, org_id)
+    for model, name in LOGGED_ON_CREATE.items():
+        for row in rows:
+            if type(row) is model:
+                log_change(actor, name, row.pk, "id", "", row.pk, action="create")
     organization = Organization.objects.get(pk=org_id)
-    for name in ["organization", "service", "location", "address", "phone"]:
-        for row in tables.get(name, []):
-            log_change(actor, name, row["id"], "id", "", row["id"], action="create")
     organization.listing_status = ListingStatus.LISTED
     organization.last_verified_at = timezone.now()
     organization.save(update_fields=["listing_status", "last_verified_at"])

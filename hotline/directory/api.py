@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest
 from django.utils.dateparse import parse_datetime
 from ninja import Router
 
-from hotline.directory import geo, hsds, profile
+from hotline.directory import geo, hsds
+from hotline.directory.box import Box
 from hotline.directory.exporter import Graph, Scope
 from hotline.directory.hsds import TABLE
 from hotline.directory.models import (
@@ -72,7 +73,7 @@ def _page(queryset: QuerySet[Any], page: int, per_page: int) -> tuple[list[Any],
 
 
 def _confidential_locations() -> QuerySet[Any]:
-    return Attribute.objects.filter(taxonomy_term_id=profile.CONFIDENTIAL.id).values("link_id")
+    return Attribute.objects.confidential_location_ids()
 
 
 def _public_services() -> QuerySet[Service]:
@@ -270,14 +271,15 @@ def service_at_locations(
             ids = []
         else:
             miles = proximity / geo.METERS_PER_MILE
-            lat_d, lon_d = geo.bounding_box(place.latitude, place.longitude, miles)
             near = []
             for sal_id, lat, lon in (
                 SearchEntry.objects.public()
-                .in_box(place.latitude, place.longitude, lat_d, lon_d)
+                .in_box(Box.around(place.latitude, place.longitude, miles))
                 .filter(service_at_location_id__in=queryset.values("id"))
                 .values_list("service_at_location_id", "latitude", "longitude")
             ):
+                if lat is None or lon is None:
+                    continue  # the box has none: entries without coordinates have no square
                 distance = geo.miles_between(place.latitude, place.longitude, lat, lon)
                 if distance <= miles:
                     near.append((distance, str(sal_id), sal_id))

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from django.db.models import Q
 
-from hotline.directory import hsds, profile
+from hotline.directory import hsds
 from hotline.directory.hsds import TABLE, TABLES, Table
 from hotline.directory.models import Attribute, Organization, ServiceAtLocation
 
@@ -56,11 +56,7 @@ def rows(
     """Every HSDS row in scope as JSON, table by table in dependency order. With
     `organization_ids`, only those organizations and what belongs to them."""
     excluded: dict[str, set[UUID]] = defaultdict(set)
-    confidential = set(
-        Attribute.objects.filter(taxonomy_term_id=profile.CONFIDENTIAL.id).values_list(
-            "link_id", flat=True
-        )
-    )
+    confidential = set(Attribute.objects.confidential_location_ids())
     if not scope.include_confidential:
         excluded["location"] |= confidential
     if scope.listed_only:

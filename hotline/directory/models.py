@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.directory.box import Box
+
 
 def text(label: Any) -> Any:
     return models.TextField(label, blank=True, default="")
@@ -163,7 +165,7 @@ class Location(HSDSModel):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     external_identifier = short(_("external identifier"))
     external_identifier_type = short(_("external identifier type"))
-    # Ours: derived from the "confidential location" attribute when the search index is built.
+    # Ours: a copy of `Attribute.objects.confidential_location_ids()`, kept by the search index.
     confidential = models.BooleanField(_("confidential"), default=False)
 
     class Meta:
@@ -356,6 +358,16 @@ class TaxonomyTerm(HSDSModel):
         indexes = [models.Index(fields=["code"])]
 
 
+class AttributeQuerySet(models.QuerySet["Attribute"]):
+    def confidential_location_ids(self) -> "models.QuerySet[Attribute, uuid.UUID]":
+        """The one rule for what is confidential: a location that carries our "confidential
+        location" attribute. `Location.confidential` and `SearchEntry.confidential` are copies
+        the search index keeps (`index.sync_confidential`)."""
+        from hotline.directory.profile import CONFIDENTIAL
+
+        return self.filter(taxonomy_term_id=CONFIDENTIAL.id).values_list("link_id", flat=True)
+
+
 class Attribute(HSDSModel):
     """A taxonomy term applied to any row: link_entity names the table, link_id the row."""
 
@@ -364,6 +376,8 @@ class Attribute(HSDSModel):
     link_type = short(_("link type"), 64)
     link_entity = models.CharField(_("link entity"), max_length=64)
     value = text(_("value"))
+
+    objects = AttributeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attribute")
@@ -395,18 +409,8 @@ class SearchEntryQuerySet(models.QuerySet["SearchEntry"]):
     def public(self) -> "SearchEntryQuerySet":
         return self.filter(public=True)
 
-    def in_box(self, lat: float, lon: float, lat_delta: float, lon_delta: float) -> Any:
-        # An equality lookup on the indexed grid squares that meet the box, then the box.
-        # National entries have no square and no coordinates, so this leaves them out.
-        from hotline.directory.geo import cells
-
-        return self.filter(
-            cell__in=cells(lat, lon, lat_delta, lon_delta),
-            latitude__gte=lat - lat_delta,
-            latitude__lte=lat + lat_delta,
-            longitude__gte=lon - lon_delta,
-            longitude__lte=lon + lon_delta,
-        )
+    def in_box(self, box: "Box") -> "SearchEntryQuerySet":
+        return self.filter(box.q())
 
     def with_code(self, code: str) -> "SearchEntryQuerySet":
         return self.filter(codes__contains=f" {code} ")

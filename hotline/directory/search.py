@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.directory import geo, profile
+from hotline.directory.box import Box
 from hotline.directory.models import SearchEntry
 
 RADIUS_CHOICES = [5, 10, 25, 50, 100, 250]
@@ -203,19 +204,8 @@ class _Sql:
                 params += condition_params
         return " AND ".join(parts), params
 
-    def box(
-        self, squares: list[int], bounds: tuple[float, float, float, float]
-    ) -> tuple[list[str], list[Any]]:
-        latitude, longitude = self.column("latitude"), self.column("longitude")
-        # The squares are our own integers: written inline, they spare a parameter each.
-        inline = ", ".join(str(int(square)) for square in squares) or "NULL"
-        return [
-            f"{self.column('cell')} IN ({inline})",
-            f"{latitude} >= %s",
-            f"{latitude} <= %s",
-            f"{longitude} >= %s",
-            f"{longitude} <= %s",
-        ], list(bounds)
+    def box(self, box: Box) -> tuple[list[str], list[Any]]:
+        return box.sql(self.column)
 
     def failing(self) -> tuple[str, list[Any]]:
         """One integer per entry: a bit for each filter it fails."""
@@ -327,41 +317,6 @@ class _Reasons:
         return reasons + self.tail
 
 
-MARGIN_MILES = 0.1  # float rounding at a square's edge is far below this
-
-
-def _squares_inside(place: geo.Place, miles: float, squares: list[int]) -> set[int]:
-    """The grid squares that lie wholly inside the circle. Along a parallel the distance grows
-    with the difference in longitude; along a meridian less than 60 degrees of longitude away
-    the haversine of the distance is convex in the latitude. So the farthest point of a square
-    is one of its corners, and a square is inside when its four corners are."""
-    inside = set()
-    for square in squares:
-        row, column = divmod(square, 1000)
-        south, west = row * geo.CELL_DEGREES - 90, column * geo.CELL_DEGREES - 180
-        if all(
-            geo.miles_between(place.latitude, place.longitude, lat, lon) < miles - MARGIN_MILES
-            for lat in (south, south + geo.CELL_DEGREES)
-            for lon in (west, west + geo.CELL_DEGREES)
-        ):
-            inside.add(square)
-    return inside
-
-
-def _box(
-    place: geo.Place, radius: float, known_empty: float = 0.0
-) -> tuple[list[int], tuple[float, float, float, float]]:
-    """The indexed grid squares that meet the box around the circle, and the box. Squares
-    wholly inside a circle already known to hold no match are left out."""
-    lat, lon = place.latitude, place.longitude
-    lat_delta, lon_delta = geo.bounding_box(lat, lon, radius)
-    squares = geo.cells(lat, lon, lat_delta, lon_delta)
-    if known_empty:
-        skip = _squares_inside(place, known_empty, squares)
-        squares = [square for square in squares if square not in skip]
-    return squares, (lat - lat_delta, lat + lat_delta, lon - lon_delta, lon + lon_delta)
-
-
 def _distances(place: geo.Place) -> Callable[[float, float], float]:
     """`geo.miles_between(place, …)` with what depends on the place alone computed once: the
     same operations in the same order, so the same floats."""
@@ -392,8 +347,8 @@ def _circle(sql: _Sql, clock: _Clock) -> _Circle:
     each: the entries that fail one filter only are what removing that filter would add."""
     query = sql.query
     assert query.place is not None
-    squares, bounds = _box(query.place, query.radius)
-    base, box_params = sql.box(squares, bounds)
+    box = Box.around(query.place.latitude, query.place.longitude, query.radius)
+    base, box_params = sql.box(box)
     names = ["id", "latitude", "longitude"] + (OPEN_COLUMNS if query.open_now else [])
     miles = _distances(query.place)
     radius, open_now = query.radius, query.open_now
@@ -451,8 +406,8 @@ def _count(sql: _Sql, radius: float, clock: _Clock, known_empty: float) -> int:
     """How many entries within `radius` pass every filter, none lying within `known_empty`."""
     query = sql.query
     assert query.place is not None
-    squares, bounds = _box(query.place, radius, known_empty)
-    base, params = sql.box(squares, bounds)
+    box = Box.around(query.place.latitude, query.place.longitude, radius, known_empty)
+    base, params = sql.box(box)
     where, params = sql.where(base, params, filtered=True)
     names = ["latitude", "longitude"] + (OPEN_COLUMNS if query.open_now else [])
     rows = sql.run(sql.select(sql.columns(names), where), params)

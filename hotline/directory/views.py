@@ -209,11 +209,7 @@ def _listing_context(organization: Organization, staff: bool) -> dict[str, Any]:
         ).distinct()
     }
     # Confidential by its attribute, the source of truth (the column is a search-index copy).
-    secret = set(
-        Attribute.objects.filter(
-            taxonomy_term_id=profile.CONFIDENTIAL.id, link_id__in=list(locations)
-        ).values_list("link_id", flat=True)
-    )
+    secret = set(Attribute.objects.confidential_location_ids().filter(link_id__in=list(locations)))
     for pk, location in locations.items():
         location.confidential = pk in secret
     if not staff:

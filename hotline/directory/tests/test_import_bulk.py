@@ -54,7 +54,7 @@ def test_csv_import_stores_every_row(tmp_path: Path) -> None:
 def test_an_id_given_twice_in_different_batches_is_refused_at_the_later_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "CHUNK", 2)
+    monkeypatch.setattr(importer.source, "CHUNK", 2)
     path = write_package(tmp_path)
     edit_csv(path / "services.csv", lambda lines: [*lines, lines[1]])
     last = str(len(package()["service"]) + 2)
@@ -178,7 +178,7 @@ def test_a_file_without_a_required_column_reports_every_row(tmp_path: Path) -> N
 def test_problems_past_the_limit_stop_the_import(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "MAX_PROBLEMS", 2)
+    monkeypatch.setattr(importer.source, "MAX_PROBLEMS", 2)
     path = write_package(tmp_path)
 
     def bad_statuses(lines: list[list[str]]) -> list[list[str]]:
@@ -207,7 +207,7 @@ def test_a_large_import_puts_back_every_index_it_set_aside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = index_names()
-    monkeypatch.setattr(importer, "SET_ASIDE_ABOVE", 1)
+    monkeypatch.setattr(importer.run, "SET_ASIDE_ABOVE", 1)
     run_import(directory_source(write_package(tmp_path)))
     assert index_names() == before
     assert Service.objects.filter(organization_id=uid("org-a")).count() == 1
@@ -249,7 +249,7 @@ def test_rebuilding_the_index_over_ranges_gives_the_entries_a_refresh_gives(
 def test_a_column_parses_as_its_values_one_by_one(field: str, column: list[Any]) -> None:
     table = hsds.TABLE["service"]
     spec = next(spec for spec in table.fields if spec.name == field)
-    parse_column = importer._column_parser(spec, from_text=True)
+    parse_column = importer.check.column_parser(spec, from_text=True)
     expected_values: list[Any] = []
     expected_problems: dict[int, list[tuple[str, str]]] = {}
     for row, raw in enumerate(column):

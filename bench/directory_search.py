@@ -1,7 +1,13 @@
 """Directory search: 500 deterministic searches mixing ZIP + radius + category + language +
-keyword over 100,000 services at 130,000 locations; p50/p95 for the search function and for
-the staff search page over HTTP (a real socket to a WSGI server in this process). Prints one
-JSON line. The data is built once per database (kept between runs, `--rebuild` to redo).
+keyword over 100,000 services at 130,000 locations (`--services` for more); p50/p95 for the
+search function and for the staff search page over HTTP (a real socket to a WSGI server in
+this process). Prints one JSON line. The data is built once per database (kept between runs,
+`--rebuild` to redo); when it is built, the import's time and the process's peak memory
+(VmHWM) are given.
+
+The floor, measured in the same run alternately with the searches: the one read every search
+ends with, all columns of 50 entries by id. On a shared machine compare the ratio
+(function p95 / floor p95) between runs rather than the milliseconds.
 
     DEBUG=1 .venv/bin/python bench/directory_search.py [--services 100000] [--searches 500]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotline_bench DEBUG=1 \
@@ -33,6 +39,15 @@ os.environ.setdefault("DEBUG", "1")
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def peak_rss_mb() -> int | None:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) // 1024
 
 
 def queries(count: int, seed: int = 7) -> list[dict]:
@@ -142,9 +157,9 @@ def main() -> None:
     from hotline.directory.forms import SearchForm
     from hotline.directory.importer import directory_source, run_import
     from hotline.directory.models import SearchEntry, Service
-    from hotline.directory.search import search
+    from hotline.directory.search import FIELDS, search
 
-    load_seconds = None
+    load_seconds, load_peak_mb = None, None
     if Service.objects.count() < args.services:
         with tempfile.TemporaryDirectory() as tmp:
             write_csv_package(
@@ -154,6 +169,7 @@ def main() -> None:
             started = time.perf_counter()
             run_import(directory_source(Path(tmp)), updated_by="bench")
             load_seconds = round(time.perf_counter() - started, 1)
+            load_peak_mb = peak_rss_mb()
         # Planner statistics, as after any bulk import (PostgreSQL's autovacuum would get there
         # later; SQLite's plans for these statements are the same with or without them).
         with connection.cursor() as cursor:
@@ -167,12 +183,18 @@ def main() -> None:
         built.append(form.query())
     for query in built[:20]:
         search(query)  # warm caches (ZIP index, connection)
-    timings, found = [], []
+    ids = list(SearchEntry.objects.order_by("id").values_list("id", flat=True)[::997][:2000])
+    rng = random.Random(3)  # noqa: S311
+    timings, found, floor = [], [], []
     for query in built:
         started = time.perf_counter()
         results = search(query)
         timings.append((time.perf_counter() - started) * 1000)
         found.append(results.local_total)
+        chosen = rng.sample(ids, min(50, len(ids)))
+        started = time.perf_counter()
+        list(SearchEntry.objects.filter(id__in=chosen).values(*FIELDS))
+        floor.append((time.perf_counter() - started) * 1000)
 
     http_timings = [] if args.no_page else page_timings(forms)
 
@@ -187,11 +209,16 @@ def main() -> None:
                 "function_p50_ms": round(statistics.median(timings), 2),
                 "function_p95_ms": round(percentile(timings, 0.95), 2),
                 "function_max_ms": round(max(timings), 2),
+                "floor_p50_ms": round(statistics.median(floor), 2),
+                "floor_p95_ms": round(percentile(floor, 0.95), 2),
+                "ratio_p95": round(percentile(timings, 0.95) / percentile(floor, 0.95), 2),
                 "searches_finding_nothing": found.count(0),
                 "http_p50_ms": round(statistics.median(http_timings), 2) if http_timings else None,
                 "http_p95_ms": round(percentile(http_timings, 0.95), 2) if http_timings else None,
                 "mean_local_results": round(statistics.mean(found), 1),
                 "load_seconds": load_seconds,
+                "load_peak_mb": load_peak_mb,
+                "load_average": [round(value, 2) for value in os.getloadavg()],
                 "python": platform.python_version(),
                 "cpus": os.cpu_count(),
             }

@@ -223,18 +223,64 @@ class _Sql:
         # statement; every value from the query travels as a parameter.
         return f"SELECT {columns} FROM {self.table} WHERE {where}{tail}"  # noqa: S608
 
-    def at_most_one_failing(self, statement: str) -> str:
-        single = ", ".join(["0", *(str(bit) for bit in self.bits.values())])
+    def fenced(self, statement: str) -> str:
+        """The statement as a derived table the database does not fold into the outer one."""
         # OFFSET 0 keeps the database from copying the failing expression, filters and all,
         # into the outer condition; SQLite has no OFFSET without a LIMIT.
         no_limit = self.connection.ops.no_limit_value()
         fence = "OFFSET 0" if no_limit is None else f"LIMIT {int(no_limit)} OFFSET 0"
-        return f"SELECT * FROM ({statement} {fence}) AS box WHERE failing IN ({single})"  # noqa: S608
+        return f"({statement} {fence}) AS box"
+
+    def at_most_one_failing(self, statement: str) -> str:
+        single = ", ".join(["0", *(str(bit) for bit in self.bits.values())])
+        return f"SELECT * FROM {self.fenced(statement)} WHERE failing IN ({single})"  # noqa: S608
 
     def run(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def haversine(self) -> tuple[str, list[Any]]:
+        """The haversine of each entry's distance from the place (`a` in `_distances`), in
+        SQL: `a <= _within(miles)` is "within so many miles", give or take far less than
+        EPSILON_MILES of floating-point difference from what Python computes."""
+        place = self.query.place
+        assert place is not None
+        k = math.pi / 180  # what math.radians multiplies by
+        p1 = math.radians(place.latitude)
+        lat, lon = self.column("latitude"), self.column("longitude")
+        sql = (
+            f"(power(sin(({lat} * %s - %s) / 2), 2) + "
+            f"%s * cos({lat} * %s) * power(sin(({lon} - %s) * %s / 2), 2))"
+        )
+        return sql, [k, p1, math.cos(p1), k, place.longitude, k]
+
+    def near(
+        self,
+        columns: list[str],
+        radius: float,
+        low: float | None,
+        high: float,
+        filtered: bool = True,
+        known_empty: float = 0.0,
+        tail: str = "",
+    ) -> tuple[str, list[Any]]:
+        """The `columns` and the `haversine` of the entries in the box of `radius` whose
+        distance, as the database computes it, lies above `low` miles (None: no lower bound)
+        and at most `high` miles; the grid squares wholly inside `known_empty` miles are
+        left out. `tail` follows the statement (GROUP BY, LIMIT)."""
+        place = self.query.place
+        assert place is not None
+        box = Box.around(place.latitude, place.longitude, radius, known_empty)
+        where, params = self.where(*self.box(box), filtered=filtered)
+        haversine, haversine_params = self.haversine()
+        selected = ", ".join([*columns, f"{haversine} AS haversine"])
+        inner = self.select(selected, where)
+        # The haversine is computed once per entry in the box, in the fenced inner statement.
+        outer = "haversine <= %s" + ("" if low is None else " AND haversine > %s")
+        bounds = [_within(high)] + ([] if low is None else [_within(low)])
+        statement = f"SELECT * FROM {self.fenced(inner)} WHERE {outer}{tail}"  # noqa: S608
+        return statement, [*haversine_params, *params, *bounds]
 
 
 OPEN_COLUMNS = ["open_24_7", "time_zone", "hours"]
@@ -335,13 +381,154 @@ def _distances(place: geo.Place) -> Callable[[float, float], float]:
     return miles
 
 
+# SQL's and Python's haversine differ by many orders of magnitude less than this: an entry
+# whose distance in SQL lies within it of a circle's edge is measured again in Python.
+EPSILON_MILES = 0.001
+
+
+def _within(miles: float) -> float:
+    """The haversine `a` of a distance of `miles` (`_distances` inverted)."""
+    miles = max(0.0, miles)
+    return math.sin(min(math.pi / 2, miles / (2 * geo.EARTH_RADIUS_MILES))) ** 2
+
+
+PROBE = 500  # entries: a circle with no more than this many matches is read whole
+PAGE_MARGIN = 1.5  # rings are made wide enough for this many times the page, by the density
+
+
 @dataclass
 class _Circle:
-    found: list[tuple[float, int]]  # (distance, id) of every entry that passes all filters
+    nearest: list[tuple[float, int]]  # (distance, id) of the nearest entries that pass it all
+    total: int  # how many entries in the circle pass every filter
     relaxed: dict[str, int]  # per filter, the entries in the circle that fail only that one
 
 
-def _circle(sql: _Sql, clock: _Clock) -> _Circle:
+def _circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
+    """The nearest matches in the circle and how many there are. A first read takes up to
+    PROBE + 1 matches: when that is all of them, that is the answer. Otherwise the circle is
+    dense, and it is read in rings from the middle, each wider by what the density so far
+    says the page needs, until the page is full; the database counts the rest. So in a dense
+    city only the nearest few hundred entries come back. "Open now" depends on each entry's
+    time zone and hours: with it, every match in the circle is read (`_whole_circle`)."""
+    query = sql.query
+    assert query.place is not None
+    if query.open_now:
+        return _whole_circle(sql, clock, limit)
+    miles = _distances(query.place)
+    radius, margin = query.radius, 2 * EPSILON_MILES
+    columns = [sql.column(name) for name in ["id", "latitude", "longitude"]]
+    found: dict[int, float] = {}
+    statement, params = sql.near(
+        columns, radius + margin, None, radius + EPSILON_MILES, tail=f" LIMIT {PROBE + 1}"
+    )
+    rows = sql.run(statement, params)
+    if len(rows) <= PROBE:
+        for entry_id, lat, lon, _ in rows:
+            distance = miles(lat, lon)
+            if distance <= radius:
+                found[entry_id] = distance
+        total, outer = len(found), radius
+    else:
+        inner: float | None = None
+        outer = radius * min(0.5, math.sqrt(PAGE_MARGIN * limit / max(PROBE, 1)))
+        while True:
+            # Every entry within `outer` is read (its box holds the circle and a margin),
+            # and every one read lies within `outer` + EPSILON_MILES.
+            statement, params = sql.near(
+                columns,
+                outer + margin,
+                None if inner is None else inner - EPSILON_MILES,
+                outer + EPSILON_MILES,
+            )
+            for entry_id, lat, lon, _ in sql.run(statement, params):
+                distance = miles(lat, lon)
+                if distance <= radius:
+                    found[entry_id] = distance
+            within = sum(1 for distance in found.values() if distance <= outer)
+            if within >= limit or outer >= radius:
+                break
+            factor = math.sqrt(PAGE_MARGIN * limit / max(within, 1))
+            inner, outer = outer, min(radius, outer * min(8.0, max(2.0, factor)))
+        total = len(found)
+        if outer < radius:
+            total += _count_between(sql, outer + EPSILON_MILES, radius, miles, found)
+    nearest = heapq.nsmallest(limit, ((distance, i) for i, distance in found.items()))
+    relaxed = dict.fromkeys(sql.names, 0)
+    if not total and sql.conditions:
+        relaxed = _near_misses(sql, miles)
+    return _Circle(nearest, total, relaxed)
+
+
+def _edge_key(radius: float) -> tuple[str, list[Any]]:
+    """NULL for an entry surely within `radius` (to be counted), else its id (to be measured
+    in Python): those within EPSILON_MILES of the edge."""
+    return "CASE WHEN haversine <= %s THEN NULL ELSE id END", [_within(radius - EPSILON_MILES)]
+
+
+def _count_between(
+    sql: _Sql,
+    low: float,
+    radius: float,
+    miles: Callable[[float, float], float],
+    seen: dict[int, float] | set[int],
+    known_empty: float = 0.0,
+) -> int:
+    """How many entries pass every filter with a distance (in SQL) above `low` and (exactly,
+    in Python) at most `radius`, `seen` ones aside. One read: the database counts the ones
+    surely inside and gives the few near the edge one by one, to be measured here."""
+    key, key_params = _edge_key(radius)
+    statement, params = sql.near(
+        [sql.column(name) for name in ["id", "latitude", "longitude"]],
+        radius + 2 * EPSILON_MILES,
+        low,
+        radius + EPSILON_MILES,
+        known_empty=known_empty,
+    )
+    grouped = (
+        f"SELECT {key} AS edge, MIN(latitude), MIN(longitude), COUNT(*) "  # noqa: S608
+        f"FROM ({statement}) AS near GROUP BY 1"
+    )
+    count = 0
+    for entry_id, lat, lon, entries in sql.run(grouped, [*key_params, *params]):
+        if entry_id is None:
+            count += entries
+        elif entry_id not in seen and miles(lat, lon) <= radius:
+            count += 1
+    return int(count)
+
+
+def _near_misses(sql: _Sql, miles: Callable[[float, float], float]) -> dict[str, int]:
+    """Per filter, the entries in the circle that fail that one only: one read of the box,
+    each entry with a number whose bits say which filters it fails; the database counts them
+    by that number, and gives those near the edge one by one, to be measured here."""
+    radius = sql.query.radius
+    failing, failing_params = sql.failing()
+    single = ", ".join(str(bit) for bit in sql.bits.values())
+    name_of = {bit: name for name, bit in sql.bits.items()}
+    key, key_params = _edge_key(radius)
+    statement, params = sql.near(
+        [f"{failing} AS failing", *map(sql.column, ["id", "latitude", "longitude"])],
+        radius + 2 * EPSILON_MILES,
+        None,
+        radius + EPSILON_MILES,
+        filtered=False,
+    )
+    grouped = (
+        f"SELECT failing, {key} AS edge, MIN(latitude), MIN(longitude), COUNT(*) "  # noqa: S608
+        f"FROM ({statement}) AS near WHERE failing IN ({single}) GROUP BY 1, 2"
+    )
+    relaxed = dict.fromkeys(sql.names, 0)
+    for mask, entry_id, lat, lon, entries in sql.run(
+        grouped, [*key_params, *failing_params, *params]
+    ):
+        if entry_id is None:
+            relaxed[name_of[mask]] += entries
+        elif miles(lat, lon) <= radius:
+            relaxed[name_of[mask]] += 1
+    return relaxed
+
+
+def _whole_circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
     """The matches in the circle: one read of the entries in its box that pass the filters.
     When there is none, a second read tells for each entry which filters it fails, one bit
     each: the entries that fail one filter only are what removing that filter would add."""
@@ -364,7 +551,7 @@ def _circle(sql: _Sql, clock: _Clock) -> _Circle:
                 continue
             found.append((distance, row[0]))
         if found:
-            return _Circle(found, dict.fromkeys(sql.names, 0))
+            return _Circle(heapq.nsmallest(limit, found), len(found), dict.fromkeys(sql.names, 0))
     where, params = sql.where(base, box_params, filtered=False)
     select = sql.columns(names)
     if sql.conditions:
@@ -399,13 +586,17 @@ def _circle(sql: _Sql, clock: _Clock) -> _Circle:
                 if open_now and not clock.is_open(row[3], row[4], row[5]):
                     continue  # fails "open now" too
             relaxed[name_of[mask]] += 1
-    return _Circle(found, relaxed)
+    return _Circle(heapq.nsmallest(limit, found), len(found), relaxed)
 
 
 def _count(sql: _Sql, radius: float, clock: _Clock, known_empty: float) -> int:
     """How many entries within `radius` pass every filter, none lying within `known_empty`."""
     query = sql.query
     assert query.place is not None
+    if not query.open_now:
+        # Nothing lies within `known_empty`: the database counts from there.
+        miles = _distances(query.place)
+        return _count_between(sql, known_empty - EPSILON_MILES, radius, miles, set(), known_empty)
     box = Box.around(query.place.latitude, query.place.longitude, radius, known_empty)
     base, params = sql.box(box)
     where, params = sql.where(base, params, filtered=True)
@@ -443,9 +634,9 @@ def search(query: Query, limit: int = 50, now: dt.datetime | None = None) -> Res
     total, suggestions = 0, []
     nearest: dict[int, float] = {}
     if query.place is not None:
-        circle = _circle(sql, clock)
-        total = len(circle.found)
-        nearest = {entry_id: miles for miles, entry_id in heapq.nsmallest(limit, circle.found)}
+        circle = _circle(sql, clock, limit)
+        total = circle.total
+        nearest = {entry_id: miles for miles, entry_id in circle.nearest}
         if total == 0:
             suggestions = _suggestions(sql, circle, clock)
     national_ids = _national(sql, limit, clock)

@@ -7,9 +7,15 @@ distance, "open now" and the ordering are computed in Python, and every column i
 for the hits shown. National and virtual services have no distance: they come back in a
 section of their own.
 
+The work must not grow with the listings around a caller in a dense city: a circle with more
+than a few hundred matches is read in rings from the middle until the page is full, and the
+database counts the rest (the distance computed in SQL; the entries within a hair of the edge
+measured again in Python, so the count is exact).
+
 When nothing matches, the hints say which filter to relax and how many results that gives:
-one more read of the box tells for each entry which filters it fails, and a count with the
-next wider radius skips the grid squares already known to hold no match.
+one more read of the box tells for each entry which filters it fails (the database counts
+them per filter), and a count with the next wider radius skips the grid squares already known
+to hold no match.
 """
 
 import datetime as dt
@@ -268,7 +274,9 @@ class _Sql:
         """The `columns` and the `haversine` of the entries in the box of `radius` whose
         distance, as the database computes it, lies above `low` miles (None: no lower bound)
         and at most `high` miles; the grid squares wholly inside `known_empty` miles are
-        left out. `tail` follows the statement (GROUP BY, LIMIT)."""
+        left out. `tail` follows the statement (LIMIT). The parameters returned are those of
+        the haversine, the conditions and the bounds: columns that take parameters of their
+        own need theirs put first."""
         place = self.query.place
         assert place is not None
         box = Box.around(place.latitude, place.longitude, radius, known_empty)
@@ -392,7 +400,7 @@ def _within(miles: float) -> float:
     return math.sin(min(math.pi / 2, miles / (2 * geo.EARTH_RADIUS_MILES))) ** 2
 
 
-PROBE = 500  # entries: a circle with no more than this many matches is read whole
+PROBE = 1000  # entries: a box with no more than this many matches is read whole
 PAGE_MARGIN = 1.5  # rings are made wide enough for this many times the page, by the density
 
 
@@ -405,11 +413,12 @@ class _Circle:
 
 def _circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
     """The nearest matches in the circle and how many there are. A first read takes up to
-    PROBE + 1 matches: when that is all of them, that is the answer. Otherwise the circle is
-    dense, and it is read in rings from the middle, each wider by what the density so far
-    says the page needs, until the page is full; the database counts the rest. So in a dense
-    city only the nearest few hundred entries come back. "Open now" depends on each entry's
-    time zone and hours: with it, every match in the circle is read (`_whole_circle`)."""
+    PROBE + 1 matches in the circle's box: when that is all of them, that is the answer.
+    Otherwise the circle is dense, and it is read in rings from the middle, each wider by
+    what the density so far says the page needs, until the page is full; the database counts
+    the rest. So in a dense city only the nearest few hundred entries come back. "Open now"
+    depends on each entry's time zone and hours: with it, every match in the circle is read
+    (`_whole_circle`)."""
     query = sql.query
     assert query.place is not None
     if query.open_now:
@@ -418,12 +427,12 @@ def _circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
     radius, margin = query.radius, 2 * EPSILON_MILES
     columns = [sql.column(name) for name in ["id", "latitude", "longitude"]]
     found: dict[int, float] = {}
-    statement, params = sql.near(
-        columns, radius + margin, None, radius + EPSILON_MILES, tail=f" LIMIT {PROBE + 1}"
-    )
-    rows = sql.run(statement, params)
+    # The probe reads the box as a search always did: the distances are measured here.
+    box = Box.around(query.place.latitude, query.place.longitude, radius)
+    where, params = sql.where(*sql.box(box), filtered=True)
+    rows = sql.run(sql.select(", ".join(columns), where, f" LIMIT {int(PROBE) + 1}"), params)
     if len(rows) <= PROBE:
-        for entry_id, lat, lon, _ in rows:
+        for entry_id, lat, lon in rows:
             distance = miles(lat, lon)
             if distance <= radius:
                 found[entry_id] = distance

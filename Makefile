@@ -37,7 +37,7 @@ demo: setup
 	DEBUG=1 $(MANAGE) cases_demo
 	@echo "Serving http://127.0.0.1:8000 (staff sign-in: /accounts/sign-in/). Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=1 $(MANAGE) db_worker --no-reload & \
+	DEBUG=1 $(MANAGE) worker & \
 	DEBUG=1 $(MANAGE) runserver --noreload 127.0.0.1:8000; \
 	wait
 
@@ -45,7 +45,7 @@ serve: setup
 	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
 
 worker: setup
-	DEBUG=1 $(MANAGE) db_worker
+	DEBUG=1 $(MANAGE) worker
 
 test: .venv/.synced
 	DEBUG=1 $(PY) -m pytest -n auto $(ARGS)

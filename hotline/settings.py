@@ -95,12 +95,10 @@ TEMPLATES = [
 ]
 
 # --- Storage ----------------------------------------------------------------------------------
-# SQLite is the embedded default. Its options are chosen for durability: WAL with
-# synchronous=FULL loses no committed transaction on power loss, IMMEDIATE transactions take the
-# write lock up front so that concurrent writers wait instead of failing mid-way, and they wait
-# in a queue of their own (hotline/lib/sqlite) rather than in SQLite's sleeping busy handler.
-# That backend also makes each commit's flush to disk (what FULL adds) after letting the next
-# writer go, still before the commit returns.
+# SQLite is the embedded default, with Django's own backend. Its options are chosen for
+# durability: WAL with synchronous=FULL loses no committed transaction on power loss, and
+# IMMEDIATE transactions take the write lock up front so that concurrent writers wait (up to the
+# busy timeout) instead of failing mid-way (docs/decisions/0004-stock-sqlite-backend.md).
 SQLITE_PATH = VAR_DIR / "hotline.sqlite3"
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
@@ -109,7 +107,7 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "hotline.lib.sqlite",
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(SQLITE_PATH),
             # Kept open between requests, as for PostgreSQL: opening one costs more than a query.
             "CONN_MAX_AGE": 60,
@@ -145,6 +143,17 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Time-driven work: `manage.py worker` runs these every SWEEP_SECONDS (hotline/lib/sweep.py), so
+# a deadline is marked missed at most SWEEP_SECONDS (plus the sweep's own time) after it passed.
+SWEEP_SECONDS = envint("SWEEP_SECONDS", 5)
+SWEEP_JOBS = [
+    "hotline.contacts.alerts.mark_breaches",
+    "hotline.contacts.alerts.warn_at_risk",
+    "hotline.contacts.alerts.realert_crisis",
+]
+# A crisis contact nobody has claimed is alerted again after this many minutes.
+CRISIS_REALERT_MINUTES = envint("CRISIS_REALERT_MINUTES", 5)
 
 # --- Accounts, passwords, sessions ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from hotline.audit.models import GENESIS_HASH, AuditEvent, ChainHead
 from hotline.lib import context
-from hotline.lib.db import increment, insert, update
 
 Detail = dict[str, int | str | bool | None]
 
@@ -30,7 +29,7 @@ def record(
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     # No savepoint of its own inside the caller's transaction: a failure here fails that too.
     with transaction.atomic(savepoint=False):
-        seq, prev_hash = increment(ChainHead, 1, "seq", read=["seq", "hash"], hash=GENESIS_HASH)
+        seq, prev_hash = ChainHead.objects.advance()
         event = AuditEvent(
             seq=seq,
             at=timezone.now(),
@@ -43,8 +42,8 @@ def record(
             prev_hash=prev_hash,
         )
         event.hash = event.compute_hash()
-        insert(event)
-        update(ChainHead, {"pk": 1}, hash=event.hash)
+        event.save(force_insert=True)
+        ChainHead.objects.filter(pk=1).update(hash=event.hash)
     return event
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.lib import upsert
+
 GENESIS_HASH = "0" * 64
 
 
@@ -86,12 +88,24 @@ class AuditEvent(models.Model):
         return hashlib.sha256(self.prev_hash.encode() + self.canonical()).hexdigest()
 
 
+class ChainHeadManager(models.Manager["ChainHead"]):
+    def advance(self) -> tuple[int, str]:
+        """The next event's number and the newest event's hash. The head row stays locked until
+        the caller's transaction ends: writers queue here, so the chain never forks."""
+        seq, head_hash = upsert.increment(
+            ChainHead, 1, "seq", read=["seq", "hash"], hash=GENESIS_HASH
+        )
+        return int(seq), str(head_hash)
+
+
 class ChainHead(models.Model):
     """The single row that holds the newest event's number and hash. Writers lock it, so the
     chain never forks; it also reveals a deleted newest event."""
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    objects = ChainHeadManager()
 
     class Meta:
         verbose_name = _("audit chain head")

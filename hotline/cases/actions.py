@@ -23,6 +23,7 @@ from hotline.cases.models import (
     Victim,
 )
 from hotline.cases.vocabularies import CaseStatus, ReportOutcome, ReportStatus
+from hotline.contacts import alerts
 
 
 def _reference(case: Case) -> str:
@@ -85,9 +86,7 @@ def add_note(case: Case, text: str, *, actor: Any) -> Note:
 
 
 def supervisors_on_duty() -> list[User]:
-    from hotline.contacts.actions import supervisors_on_duty as on_duty
-
-    return on_duty()
+    return alerts.supervisors_on_duty()
 
 
 def decide_potential(case: Case, potential: bool, *, actor: Any, reasons: Iterable[str]) -> Case:

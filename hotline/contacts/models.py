@@ -11,6 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.lib import upsert
+from hotline.lib.idempotency import IdempotencyRecord
+
 
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
@@ -213,6 +216,8 @@ class Contact(models.Model):
     sla_paused_minutes = models.PositiveIntegerField(default=0)
     breached_at = models.DateTimeField(_("deadline missed"), null=True, blank=True)
     crisis_alerted_at = models.DateTimeField(null=True, blank=True)
+    # The deadline whose nearness was last announced (alerts.warn_at_risk): once per deadline.
+    warned_for = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -266,11 +271,21 @@ class Contact(models.Model):
         return ""
 
 
+class ReferenceCounterManager(models.Manager["ReferenceCounter"]):
+    def next(self, year: int) -> int:
+        """The year's next number. The counter row stays locked until the caller's transaction
+        ends, so a number is never given twice."""
+        (number,) = upsert.increment(ReferenceCounter, year, "last", read=["last"])
+        return int(number)
+
+
 class ReferenceCounter(models.Model):
     """The last reference number given out in a year."""
 
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    objects = ReferenceCounterManager()
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
@@ -325,6 +340,7 @@ class SharedResource(models.Model):
 class NotificationKind(models.TextChoices):
     CRISIS = "crisis", _("Crisis contact waiting")
     BREACH = "breach", _("Deadline missed")
+    AT_RISK = "at_risk", _("Deadline near")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -407,26 +423,13 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class IdempotencyState(models.TextChoices):
-    IN_FLIGHT = "in_flight", _("In flight")
-    DONE = "done", _("Done")
-
-
-class IdempotencyKey(models.Model):
-    """The first response to a POST with an `Idempotency-Key`, per token."""
+class IdempotencyKey(IdempotencyRecord):
+    """The first response to a POST with an `Idempotency-Key`, per token
+    (hotline.lib.idempotency)."""
 
     # Indexed by one_response_per_key, which starts with it.
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+", db_index=False)
-    key = models.CharField(max_length=200)
-    request_hash = models.CharField(max_length=64)
-    state = models.CharField(max_length=10, choices=IdempotencyState.choices)
-    # Who holds an in-flight key, and until when: a request whose process died lets go of it.
-    lease = models.CharField(max_length=32)
-    locked_until = models.DateTimeField()
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

@@ -25,8 +25,10 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_quiet(settings: Any) -> None:
+def _fast_and_quiet(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test's audit chain starts empty: so do its checkpoints.
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # A page rendered in Spanish leaves Spanish active in this thread; reverse() would then
     # build /es/ addresses in the next test.

@@ -31,6 +31,22 @@ else:
             "ALLOWED_HOSTS must name this install's host names in production."
         )
 
+# The audit chain's key (HMAC-SHA-256 over each event): kept outside the database, so that
+# someone who can write to the database cannot recompute the chain after an edit.
+AUDIT_KEY = envstr("AUDIT_KEY")
+if DEBUG:
+    AUDIT_KEY = AUDIT_KEY or "development-only-audit-key-never-use-in-production"
+elif len(AUDIT_KEY) < 32 or AUDIT_KEY.startswith("development-only"):
+    raise ImproperlyConfigured(
+        "AUDIT_KEY (or AUDIT_KEY_FILE) must hold a random value of at least 32 characters in "
+        "production, kept apart from the database and its backups."
+    )
+# Signed checkpoints of the audit chain (count, head hash, time), appended by
+# `manage.py audit_checkpoint` and by the worker every AUDIT_CHECKPOINT_MINUTES: keep this
+# directory off the database's machine (docs/audit.md).
+AUDIT_CHECKPOINT_DIR = Path(envstr("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
+AUDIT_CHECKPOINT_MINUTES = envint("AUDIT_CHECKPOINT_MINUTES", 60)
+
 INSTALLED_APPS = [
     "hotline.apps.HotlineAdminConfig",
     "django.contrib.auth",
@@ -151,6 +167,7 @@ SWEEP_JOBS = [
     "hotline.contacts.alerts.mark_breaches",
     "hotline.contacts.alerts.warn_at_risk",
     "hotline.contacts.alerts.realert_crisis",
+    "hotline.audit.checkpoints.write_when_due",
 ]
 # A crisis contact nobody has claimed is alerted again after this many minutes.
 CRISIS_REALERT_MINUTES = envint("CRISIS_REALERT_MINUTES", 5)

@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -9,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from hotline.lib import upsert
 
 GENESIS_HASH = "0" * 64
+
+
+def keyed_hash(message: bytes) -> str:
+    return hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 class AppendOnlyError(Exception):
@@ -26,8 +31,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One thing somebody did or saw. Holds ids and action codes, never the sensitive text.
 
-    Each event's hash covers the previous event's hash and its own canonical form, so that
-    editing, deleting or reordering any event breaks the chain (`manage.py verify_audit`).
+    Each event's hash covers the previous event's hash and its own canonical form, keyed, so that
+    editing, deleting or reordering any event breaks the chain (`manage.py verify_audit`), and
+    checkpoints kept outside the database reveal a chain cut short (audit/checkpoints.py).
     """
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
@@ -85,7 +91,9 @@ class AuditEvent(models.Model):
         ).encode()
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.prev_hash.encode() + self.canonical()).hexdigest()
+        """HMAC-SHA-256 with the audit key (settings.AUDIT_KEY, never in the database) over the
+        previous hash and this event: without the key nobody can recompute the chain."""
+        return keyed_hash(self.prev_hash.encode() + self.canonical())
 
 
 class ChainHeadManager(models.Manager["ChainHead"]):

@@ -47,7 +47,7 @@ class LocationMixin:
             )
 
 
-class IntakeForm(LocationMixin, forms.ModelForm):
+class IntakeForm(LocationMixin, forms.ModelForm[Contact]):
     """What a specialist records, in the order of a call; defaults suit a phone call."""
 
     request_types = forms.MultipleChoiceField(

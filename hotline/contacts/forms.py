@@ -34,7 +34,7 @@ class NullableYesNo(forms.TypedChoiceField):
             **kwargs,
         )
 
-    def prepare_value(self, value: Any) -> Any:
+    def prepare_value(self, value: Any) -> str:
         return {True: "yes", False: "no"}.get(value, "")
 
 

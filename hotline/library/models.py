@@ -6,7 +6,7 @@ is not built in shows its own `name`.
 """
 
 import uuid
-from typing import Any
+from typing import TypeVar
 
 from django.db import models
 from django.urls import reverse
@@ -106,8 +106,13 @@ LANGUAGE_NAMES: dict[str, Promise] = {
 }
 
 
-class VocabularyQuerySet(models.QuerySet[Any]):
-    def in_use(self) -> "VocabularyQuerySet":
+_Term = TypeVar("_Term", bound=models.Model)
+
+
+class VocabularyQuerySet(models.QuerySet[_Term]):
+    """For terms (audiences, topics, languages) and publishers."""
+
+    def in_use(self) -> "VocabularyQuerySet[_Term]":
         """Only the terms at least one published resource carries (an indexed EXISTS per term,
         not a join over every resource)."""
         relation = self.model._meta.get_field("resources")

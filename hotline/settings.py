@@ -5,10 +5,15 @@ a real secret key and host names."""
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from hotline.lib.env import envbool, envint, envlist, envstr
+
+# Lets the code write `admin.ModelAdmin[Contact]` or `forms.ModelForm[Case]` (type parameters
+# for mypy) on Django classes that are not subscriptable by themselves.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("HOTLINE_VAR_DIR", str(BASE_DIR / "var")))

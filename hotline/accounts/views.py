@@ -22,7 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts import actions
-from hotline.accounts.access import public, require_perm, signin_step
+from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm, signin_step
 from hotline.accounts.forms import (
     NewPasswordForm,
     SignInForm,
@@ -92,7 +92,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @signin_step
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: AuthenticatedHttpRequest) -> HttpResponse:
     actions.end_session(request, reason="signout")
     messages.info(request, _("You are signed out."))
     return redirect("accounts:login")
@@ -101,7 +101,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @signin_step
 @never_cache
 @sensitive_post_parameters()
-def first_password(request: HttpRequest) -> HttpResponse:
+def first_password(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A user who signed in with a one-time password chooses their own."""
     user = request.user
     assert isinstance(user, User)
@@ -117,7 +117,7 @@ def first_password(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @sensitive_post_parameters()
-def change_password(request: HttpRequest) -> HttpResponse:
+def change_password(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     form = PasswordChangeForm(user, request.POST or None)
@@ -151,7 +151,7 @@ def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
 
 @signin_step
 @never_cache
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Guided enrolment of an authenticator app, then recovery codes shown once."""
     user = request.user
     assert isinstance(user, User)
@@ -181,7 +181,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @signin_step
 @never_cache
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     if not user_has_device(user, confirmed=True):
@@ -210,7 +210,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("accounts.manage_staff")
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff = User.objects.select_related("agency").annotate(
         enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
     )
@@ -218,11 +218,11 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("accounts.manage_staff")
-def staff_new(request: HttpRequest) -> HttpResponse:
+def staff_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user, link = actions.create_staff(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             **{f: form.cleaned_data[f] for f in StaffForm.Meta.fields},
         )
         return render(request, "accounts/staff_invite.html", {"member": user, "link": link})
@@ -230,7 +230,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("accounts.manage_staff")
-def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id)
     form = StaffChangeForm(request.POST or None, instance=User.objects.get(pk=user_id))
     if request.method == "POST" and form.is_valid():
@@ -238,7 +238,7 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
             form.add_error("is_active", _("You cannot deactivate your own account."))
         else:
             actions.update_staff(
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 member,
                 role=form.cleaned_data["role"],
                 agency=form.cleaned_data["agency"],
@@ -251,18 +251,18 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_perm("accounts.manage_staff")
 @require_POST
-def staff_reinvite(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_reinvite(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id)
     if member.pk == request.user.pk:
         raise Http404
-    link = actions.reissue_invite(request.user, member)  # type: ignore[arg-type]
+    link = actions.reissue_invite(request.user, member)
     return render(request, "accounts/staff_invite.html", {"member": member, "link": link})
 
 
 @require_perm("accounts.manage_staff")
 @require_POST
-def staff_reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_reset_two_factor(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id)
-    actions.reset_two_factor(request.user, member)  # type: ignore[arg-type]
+    actions.reset_two_factor(request.user, member)
     messages.success(request, _("Two-factor is reset; the account enrols again at next sign-in."))
     return redirect("accounts:staff_edit", user_id=member.pk)

@@ -24,13 +24,15 @@ from hotline.cases.models import (
 )
 from hotline.cases.vocabularies import CaseStatus, ReportOutcome, ReportStatus
 from hotline.contacts import alerts
+from hotline.contacts.models import Contact
+from hotline.directory.models import Organization
 
 
 def _reference(case: Case) -> str:
     return f"CS-{timezone.localtime(case.opened_at).year}-{case.pk:06d}"
 
 
-def open_case(*, actor: Any, contact: Any = None, **facts: Any) -> Case:
+def open_case(*, actor: User, contact: Contact | None = None, **facts: Any) -> Case:
     """Open a case, optionally from a contact, assigned to whoever opens it."""
     with transaction.atomic():
         case = Case(opened_by=actor, assigned_to=actor, **facts)
@@ -46,19 +48,19 @@ def open_case(*, actor: Any, contact: Any = None, **facts: Any) -> Case:
     return case
 
 
-def attach_contact(case: Case, contact: Any, *, actor: Any) -> CaseContact:
+def attach_contact(case: Case, contact: Contact, *, actor: User) -> CaseContact:
     with transaction.atomic():
         link = CaseContact.objects.create(case=case, contact=contact, attached_by=actor)
         record("case.attach_contact", actor=actor, obj=case, detail={"contact": contact.pk})
     return link
 
 
-def record_view(obj: Any, actor: Any, via: str = "console") -> None:
+def record_view(obj: Case | Victim | Consent | Report, actor: User, via: str = "console") -> None:
     """case.view, victim.view, consent.view or report.view."""
     record(f"{obj._meta.model_name}.view", actor=actor, obj=obj, detail={"via": via})
 
 
-def update_case(case: Case, changed: Iterable[str], *, actor: Any) -> Case:
+def update_case(case: Case, changed: Iterable[str], *, actor: User) -> Case:
     changed = sorted(set(changed))
     with transaction.atomic():
         case.save()
@@ -66,7 +68,7 @@ def update_case(case: Case, changed: Iterable[str], *, actor: Any) -> Case:
     return case
 
 
-def set_status(case: Case, status: str, *, actor: Any) -> Case:
+def set_status(case: Case, status: str, *, actor: User) -> Case:
     with transaction.atomic():
         old = Case.objects.select_for_update().values_list("status", flat=True).get(pk=case.pk)
         if old == status:
@@ -78,7 +80,7 @@ def set_status(case: Case, status: str, *, actor: Any) -> Case:
     return case
 
 
-def add_note(case: Case, text: str, *, actor: Any) -> Note:
+def add_note(case: Case, text: str, *, actor: User) -> Note:
     with transaction.atomic():
         note = Note.objects.create(case=case, text=text, author=actor)
         record("case.note", actor=actor, obj=case, detail={"note": note.pk})
@@ -89,7 +91,7 @@ def supervisors_on_duty() -> list[User]:
     return alerts.supervisors_on_duty()
 
 
-def decide_potential(case: Case, potential: bool, *, actor: Any, reasons: Iterable[str]) -> Case:
+def decide_potential(case: Case, potential: bool, *, actor: User, reasons: Iterable[str]) -> Case:
     """The specialist's decision on the suggestion. Marking a case potential trafficking alerts
     the supervisors on duty (in the console and by an email that names only the reference)."""
     from hotline.cases.tasks import send_case_alert_email
@@ -124,7 +126,7 @@ def decide_potential(case: Case, potential: bool, *, actor: Any, reasons: Iterab
     return case
 
 
-def save_victim(victim: Victim, changed: Iterable[str], *, actor: Any) -> Victim:
+def save_victim(victim: Victim, changed: Iterable[str], *, actor: User) -> Victim:
     with transaction.atomic():
         creating = victim.pk is None
         victim.save()
@@ -137,7 +139,7 @@ def save_victim(victim: Victim, changed: Iterable[str], *, actor: Any) -> Victim
     return victim
 
 
-def record_consent(consent: Consent, recipients: Iterable[Any], *, actor: Any) -> Consent:
+def record_consent(consent: Consent, recipients: Iterable[Organization], *, actor: User) -> Consent:
     with transaction.atomic():
         consent.recorded_by = actor
         consent.save(force_insert=True)
@@ -158,7 +160,7 @@ def record_consent(consent: Consent, recipients: Iterable[Any], *, actor: Any) -
     return consent
 
 
-def revoke_consent(consent: Consent, *, actor: Any) -> Consent:
+def revoke_consent(consent: Consent, *, actor: User) -> Consent:
     """Revocation stops every future sharing: the gate no longer counts the consent, reports
     waiting for approval are re-decided when approved. Reports already sent stay as sent."""
     with transaction.atomic():
@@ -176,9 +178,9 @@ def revoke_consent(consent: Consent, *, actor: Any) -> Consent:
 
 def request_report(
     case: Case,
-    recipient: Any,
+    recipient: Organization,
     *,
-    actor: Any,
+    actor: User,
     exception: str = "",
     reason: str = "",
     redacted_summary: str = "",
@@ -226,7 +228,7 @@ def request_report(
     return report
 
 
-def approve_report(report: Report, *, actor: Any) -> Report:
+def approve_report(report: Report, *, actor: User) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status != ReportStatus.AWAITING_APPROVAL:
@@ -239,7 +241,7 @@ def approve_report(report: Report, *, actor: Any) -> Report:
     return locked
 
 
-def decline_report(report: Report, *, actor: Any) -> Report:
+def decline_report(report: Report, *, actor: User) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status != ReportStatus.AWAITING_APPROVAL:
@@ -252,7 +254,7 @@ def decline_report(report: Report, *, actor: Any) -> Report:
     return locked
 
 
-def send_report(report: Report, *, actor: Any) -> Snapshot:
+def send_report(report: Report, *, actor: User) -> Snapshot:
     """Decide again now (a consent may have been revoked or have expired since the request),
     refuse a full report that needs an approval it does not have, then store the exact payload
     as an immutable snapshot and deliver it to the recipient agency's portal."""
@@ -317,7 +319,7 @@ def liaisons_of(agency_id: int) -> list[User]:
     return list(User.objects.filter(role=Role.LIAISON, agency_id=agency_id, is_active=True))
 
 
-def acknowledge(report: Report, *, actor: Any) -> Report:
+def acknowledge(report: Report, *, actor: User) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.acknowledged_at is None:
@@ -328,7 +330,7 @@ def acknowledge(report: Report, *, actor: Any) -> Report:
     return locked
 
 
-def record_outcome(report: Report, outcome: str, *, actor: Any) -> Report:
+def record_outcome(report: Report, outcome: str, *, actor: User) -> Report:
     if outcome not in ReportOutcome.values:
         raise ValueError(outcome)
     with transaction.atomic():

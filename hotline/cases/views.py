@@ -4,14 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, require_perm
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.audit.models import AuditEvent
@@ -36,7 +36,7 @@ LIST_LIMIT = 200
 # --- Access helpers: one per model; 404 for what the user may not see -------------------------
 
 
-def get_case_for(user: Any, case_id: int, perm: str = "cases.view_case") -> Case:
+def get_case_for(user: User, case_id: int, perm: str = "cases.view_case") -> Case:
     case = (
         Case.objects.visible_to(user)
         .select_related("assigned_to", "opened_by")
@@ -50,14 +50,14 @@ def get_case_for(user: Any, case_id: int, perm: str = "cases.view_case") -> Case
     return case
 
 
-def get_victim_for(user: Any, case: Case, victim_id: int) -> Victim:
+def get_victim_for(user: User, case: Case, victim_id: int) -> Victim:
     victim = Victim.objects.filter(case=case, pk=victim_id).first()
     if victim is None:
         raise Http404
     return victim
 
 
-def get_consent_for(user: Any, case: Case, consent_id: int) -> Consent:
+def get_consent_for(user: User, case: Case, consent_id: int) -> Consent:
     consent = (
         Consent.objects.filter(case=case, pk=consent_id)
         .select_related("victim", "recorded_by", "revoked_by")
@@ -68,7 +68,7 @@ def get_consent_for(user: Any, case: Case, consent_id: int) -> Consent:
     return consent
 
 
-def get_report_for(user: Any, report_id: int, perm: str = "cases.view_report") -> Report:
+def get_report_for(user: User, report_id: int, perm: str = "cases.view_report") -> Report:
     """A report the user may see: a case worker any, a liaison only one sent to their own agency.
     Anything else is 404, so that a liaison cannot learn that another agency's report exists."""
     report = (
@@ -95,7 +95,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_safe
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     cases = list(
         Case.objects.visible_to(request.user)
         .select_related("assigned_to")
@@ -107,7 +107,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def open_from_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+def open_from_contact(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id)
     if hasattr(contact, "case_link"):
         return redirect("cases:detail", case_id=contact.case_link.case_id)
@@ -121,7 +121,7 @@ def open_from_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def attach_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+def attach_contact(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id)
     form = AttachForm(request.POST)
     if not form.is_valid():
@@ -141,7 +141,7 @@ def attach_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_safe
-def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id)
     actions.record_view(case, request.user)
     context = {
@@ -163,7 +163,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @never_cache
-def edit(request: HttpRequest, case_id: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = CaseForm(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid():
@@ -177,7 +177,7 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def set_status(request: HttpRequest, case_id: int) -> HttpResponse:
+def set_status(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -187,7 +187,7 @@ def set_status(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
+def add_note(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -197,7 +197,7 @@ def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def decide_potential(request: HttpRequest, case_id: int) -> HttpResponse:
+def decide_potential(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     potential = request.POST.get("potential") == "1"
     reasons = [reason.code for reason in suggest.reasons(case)]
@@ -212,7 +212,7 @@ def decide_potential(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @never_cache
-def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
+def victim_add(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = VictimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -225,7 +225,7 @@ def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @never_cache
-def victim(request: HttpRequest, case_id: int, victim_id: int) -> HttpResponse:
+def victim(request: AuthenticatedHttpRequest, case_id: int, victim_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id)
     person = get_victim_for(request.user, case, victim_id)
     can_change = request.user.has_perm("cases.change_case", case)
@@ -247,7 +247,7 @@ def victim(request: HttpRequest, case_id: int, victim_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @never_cache
-def consent_add(request: HttpRequest, case_id: int) -> HttpResponse:
+def consent_add(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = ConsentForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -264,7 +264,7 @@ def consent_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_safe
-def consent(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+def consent(request: AuthenticatedHttpRequest, case_id: int, consent_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id)
     item = get_consent_for(request.user, case, consent_id)
     actions.record_view(item, request.user)
@@ -284,7 +284,9 @@ def consent(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse
 
 @require_perm("cases.work")
 @require_POST
-def consent_revoke(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+def consent_revoke(
+    request: AuthenticatedHttpRequest, case_id: int, consent_id: int
+) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     item = get_consent_for(request.user, case, consent_id)
     actions.revoke_consent(item, actor=request.user)
@@ -297,7 +299,7 @@ def consent_revoke(request: HttpRequest, case_id: int, consent_id: int) -> HttpR
 
 @require_perm("cases.work")
 @never_cache
-def report_new(request: HttpRequest, case_id: int) -> HttpResponse:
+def report_new(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = ReportForm(request.POST or None, name_filter=request.GET.get("q", "")[:100])
     if request.method == "POST" and form.is_valid():
@@ -331,7 +333,7 @@ def report_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_safe
-def report(request: HttpRequest, report_id: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     actions.record_view(item, request.user)
     snapshot = getattr(item, "snapshot", None)
@@ -366,7 +368,7 @@ def report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.approve_report")
 @require_POST
-def report_approve(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_approve(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     try:
         actions.approve_report(item, actor=request.user)
@@ -379,7 +381,7 @@ def report_approve(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.approve_report")
 @require_POST
-def report_decline(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_decline(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     try:
         actions.decline_report(item, actor=request.user)
@@ -390,7 +392,7 @@ def report_decline(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.supervise")
 @never_cache
-def supervisor(request: HttpRequest) -> HttpResponse:
+def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reports awaiting approval and the alerts of cases marked potential trafficking."""
     user = request.user
     assert isinstance(user, User)
@@ -411,7 +413,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 
 @require_perm("cases.view_access_history")
 @require_safe
-def access_history(request: HttpRequest, case_id: int) -> HttpResponse:
+def access_history(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.view_access_history")
     ids = {
         "cases.case": [str(case.pk)],
@@ -433,7 +435,7 @@ def access_history(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.use_portal")
 @require_safe
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: AuthenticatedHttpRequest) -> HttpResponse:
     reports = list(
         Report.objects.visible_to(request.user)
         .select_related("snapshot")
@@ -460,7 +462,7 @@ def _portal_payload(item: Report) -> dict[str, Any]:
 
 @require_perm("cases.use_portal")
 @require_safe
-def portal_report(request: HttpRequest, report_id: int) -> HttpResponse:
+def portal_report(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     actions.record_view(item, request.user, via="portal")
     return _no_store(
@@ -480,7 +482,7 @@ def portal_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.use_portal")
 @require_safe
-def portal_payload(request: HttpRequest, report_id: int) -> HttpResponse:
+def portal_payload(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     """The snapshot itself, byte for byte, as the agency's record of what it received."""
     item = get_report_for(request.user, report_id)
     actions.record_view(item, request.user, via="portal_payload")
@@ -492,7 +494,7 @@ def portal_payload(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.use_portal")
 @require_POST
-def portal_acknowledge(request: HttpRequest, report_id: int) -> HttpResponse:
+def portal_acknowledge(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     if request.user.has_perm("cases.acknowledge_report", item):
         actions.acknowledge(item, actor=request.user)
@@ -502,7 +504,7 @@ def portal_acknowledge(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.use_portal")
 @require_POST
-def portal_outcome(request: HttpRequest, report_id: int) -> HttpResponse:
+def portal_outcome(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id, "cases.record_outcome")
     form = OutcomeForm(request.POST)
     if not form.is_valid():

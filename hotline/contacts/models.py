@@ -3,14 +3,15 @@ triage, safe-contact plan, referrals, shared resources and service-level deadlin
 
 import datetime as dt
 import hashlib
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.accounts.models import User
 from hotline.lib import upsert
 from hotline.lib.idempotency import IdempotencyRecord
 
@@ -126,7 +127,7 @@ class ContactQuerySet(models.QuerySet["Contact"]):
             urgent_first=models.Case(models.When(urgency=Urgency.URGENT, then=0), default=1)
         ).order_by("urgent_first", "received_at", "pk")
 
-    def breached(self, now: Any = None) -> "ContactQuerySet":
+    def breached(self, now: dt.datetime | None = None) -> "ContactQuerySet":
         now = now or timezone.now()
         return (
             self.open()
@@ -137,7 +138,7 @@ class ContactQuerySet(models.QuerySet["Contact"]):
             .filter(sla_paused_since__isnull=True)
         )
 
-    def visible_to(self, user: Any) -> "ContactQuerySet":
+    def visible_to(self, user: User | AnonymousUser | None) -> "ContactQuerySet":
         # A liaison, curator or administrator sees no contact (rules.py: contacts.work).
         if user is None or not user.has_perm("contacts.work"):
             return self.none()
@@ -255,7 +256,7 @@ class Contact(models.Model):
             dues.append(self.first_response_due)
         return min((due for due in dues if due is not None), default=None)
 
-    def sla_state(self, now: Any = None) -> str:
+    def sla_state(self, now: dt.datetime | None = None) -> str:
         """ "breached", "at_risk" or "" for the nearest open deadline."""
         if self.status == Status.CLOSED or self.sla_paused_since:
             return ""

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import public, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
@@ -32,7 +32,7 @@ public_form_limiter = MemoryRateLimiter(
 )
 
 
-def get_contact_for(user: Any, contact_id: int, perm: str = "contacts.view_contact") -> Contact:
+def get_contact_for(user: User, contact_id: int, perm: str = "contacts.view_contact") -> Contact:
     """The contact if `user` may see it (404 otherwise) and holds `perm` on it (403)."""
     contact = (
         Contact.objects.visible_to(user)
@@ -92,7 +92,7 @@ def help_request(request: HttpRequest) -> HttpResponse:
 # --- Console: queue, intake, a contact -----------------------------------------------------------
 
 
-def _queue(user: Any) -> list[Contact]:
+def _queue(user: User) -> list[Contact]:
     return list(
         Contact.objects.visible_to(user)
         .open()
@@ -117,7 +117,7 @@ def _queue(user: Any) -> list[Contact]:
 
 @require_perm("contacts.work")
 @require_safe
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     contacts = _queue(request.user)
     record("contact.list", actor=request.user, detail={"page": "queue", "count": len(contacts)})
     return _no_store(
@@ -127,7 +127,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_perm("contacts.work")
 @require_safe
-def queue_rows(request: HttpRequest) -> HttpResponse:
+def queue_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The queue's rows alone, for the page's own refresh script."""
     return _no_store(
         render(
@@ -140,7 +140,7 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
 
 @require_perm("contacts.work")
 @never_cache
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         contact = form.save(commit=False)
@@ -154,7 +154,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/intake.html", {"form": form})
 
 
-def _detail(request: HttpRequest, contact: Contact, **extra: Any) -> HttpResponse:
+def _detail(request: AuthenticatedHttpRequest, contact: Contact, **extra: Any) -> HttpResponse:
     actions.record_view(contact, request.user)
     place = {"postal_code": contact.postal_code, "city": contact.city, "state": contact.state}
     context = {
@@ -174,13 +174,13 @@ def _detail(request: HttpRequest, contact: Contact, **extra: Any) -> HttpRespons
 
 @require_perm("contacts.work")
 @require_safe
-def detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     return _detail(request, get_contact_for(request.user, contact_id))
 
 
 @require_perm("contacts.work")
 @require_POST
-def panel(request: HttpRequest, contact_id: int) -> HttpResponse:
+def panel(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     """The side panel's searches. The caller's location travels in this POST body only."""
     contact = get_contact_for(request.user, contact_id)
     extra: dict[str, Any] = {}
@@ -202,7 +202,7 @@ def panel(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.work")
 @never_cache
-def edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
     form = IntakeForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -216,7 +216,7 @@ def edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.work")
 @require_POST
-def claim(request: HttpRequest, contact_id: int) -> HttpResponse:
+def claim(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.claim_contact")
     actions.claim(contact, actor=request.user)
     messages.success(request, _("You have claimed %s.") % contact.reference)
@@ -225,7 +225,7 @@ def claim(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.work")
 @require_POST
-def refer(request: HttpRequest, contact_id: int) -> HttpResponse:
+def refer(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
     service = get_object_or_404(
         Service.objects.all(),
@@ -238,7 +238,7 @@ def refer(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.work")
 @require_POST
-def share(request: HttpRequest, contact_id: int) -> HttpResponse:
+def share(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
     try:
         resource_id = int(request.POST.get("resource_id", ""))
@@ -255,7 +255,7 @@ def share(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.supervise")
 @require_safe
-def supervisor(request: HttpRequest) -> HttpResponse:
+def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate()
     open_contacts = Contact.objects.open()
@@ -303,14 +303,14 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 
 @require_perm("contacts.supervise")
 @require_POST
-def duty(request: HttpRequest) -> HttpResponse:
-    actions.set_duty(request.user, request.POST.get("on_duty") == "1")  # type: ignore[arg-type]
+def duty(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actions.set_duty(request.user, request.POST.get("on_duty") == "1")
     return redirect("contacts:supervisor")
 
 
 @require_perm("contacts.work")
 @never_cache
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     items = list(Notification.objects.filter(user=user).select_related("contact")[:100])

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import public, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
 from hotline.library import search
 from hotline.library.actions import delete_resource, save_resource
 from hotline.library.forms import LibraryFilterForm, ResourceForm
@@ -18,7 +18,7 @@ PAGE_SIZE = 20
 SEARCH_LIMIT = 500  # the best 500 matches are enough to page through
 
 
-def ranked_page(ids: Sequence[int], number: str | None) -> tuple[Page, list[Resource]]:
+def ranked_page(ids: Sequence[int], number: str | None) -> tuple[Page[int], list[Resource]]:
     """One page of resources in the order of `ids` (a search ranking, or a query of ids)."""
     page = Paginator(ids, PAGE_SIZE).get_page(number)
     by_id = Resource.objects.for_listing().in_bulk(list(page.object_list))
@@ -106,7 +106,7 @@ def collection(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_perm("library.manage")
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     resources = Resource.objects.select_related("publisher")
     if query:
@@ -119,7 +119,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("library.manage")
-def manage_new(request: HttpRequest) -> HttpResponse:
+def manage_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ResourceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         created = save_resource(form, actor=request.user)
@@ -129,7 +129,7 @@ def manage_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("library.manage")
-def manage_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
+def manage_edit(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
     found = get_object_or_404(Resource, pk=resource_id)
     form = ResourceForm(request.POST or None, request.FILES or None, instance=found)
     if request.method == "POST" and form.is_valid():
@@ -141,7 +141,7 @@ def manage_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 @require_POST
 @require_perm("library.manage")
-def manage_delete(request: HttpRequest, resource_id: int) -> HttpResponse:
+def manage_delete(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
     found = get_object_or_404(Resource, pk=resource_id)
     delete_resource(found, actor=request.user)
     messages.success(request, _("The resource was deleted."))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from hotline.accounts.access import public, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
 from hotline.library.models import Audience, Collection, Resource, ResourceType
 from hotline.site.actions import update_public_settings
 from hotline.site.forms import PublicSettingsForm
@@ -61,12 +61,12 @@ def safety(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("site.view_console")
-def console(request: HttpRequest) -> HttpResponse:
+def console(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "site/console.html")
 
 
 @require_perm("hotline_site.manage_public_settings")
-def public_settings(request: HttpRequest) -> HttpResponse:
+def public_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PublicSettingsForm(request.POST or None, instance=PublicSettings.current())
     if request.method == "POST" and form.is_valid():
         update_public_settings(form, actor=request.user)

@@ -6,13 +6,16 @@ request still in flight answers 409."""
 
 import datetime as dt
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import field_validator
 
 from hotline.accounts.models import User
 from hotline.audit.actions import record
@@ -29,11 +32,14 @@ from hotline.contacts.models import (
     Status,
     Urgency,
     token_hash,
+    validate_follow_up_on,
+    validate_received_at,
 )
 from hotline.lib import idempotency
 
 TOKEN_PREFIX = "htk_"
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
@@ -62,6 +68,33 @@ class Error(Schema):
     detail: str
 
 
+class Issue(Schema):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class Invalid(Schema):
+    """422: the body or a parameter did not validate (a list of issues, as pydantic reports
+    them), or the Idempotency-Key was used with another body (a sentence)."""
+
+    detail: list[Issue] | str
+
+
+def _django_validator(check: Callable[[Any], None]) -> Callable[[Any], Any]:
+    """A model field's validator as a pydantic one: the API refuses what the console refuses."""
+
+    def validate(value: Any) -> Any:
+        if value is not None:
+            try:
+                check(value)
+            except ValidationError as error:
+                raise ValueError(" ".join(error.messages)) from None
+        return value
+
+    return validate
+
+
 class ContactIn(Schema):
     channel: Channel = Channel.API
     received_at: dt.datetime | None = None
@@ -86,6 +119,17 @@ class ContactIn(Schema):
     narrative: str = Field("", max_length=20000)
     follow_up_needed: bool = False
     follow_up_on: dt.date | None = None
+
+    _received_at = field_validator("received_at")(_django_validator(validate_received_at))
+    _follow_up_on = field_validator("follow_up_on")(_django_validator(validate_follow_up_on))
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store a NUL character in text, and no person types one.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Text must not contain NUL characters.")
+        return value
 
 
 class ContactSummary(Schema):
@@ -194,7 +238,7 @@ def _error(status: int, message: str) -> JsonResponse:
 
 @router.post(
     "/",
-    response={201: ContactOut, 400: Error, 403: Error, 409: Error, 422: Error},
+    response={201: ContactOut, 400: Error, 401: Error, 403: Error, 409: Error, 422: Invalid},
     url_name="contacts-create",
     summary="Create a contact (requires an Idempotency-Key header)",
 )
@@ -222,13 +266,21 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> JsonResponse:
     return response
 
 
-@router.get("/", response=Page, url_name="contacts-list", summary="List contacts (summaries)")
-def list_contacts(request: HttpRequest, page: int = 1, status: Status | None = None) -> Any:
+@router.get(
+    "/",
+    response={200: Page, 401: Error, 403: Error, 422: Invalid},
+    url_name="contacts-list",
+    summary="List contacts (summaries)",
+)
+def list_contacts(
+    request: HttpRequest,
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1,
+    status: Status | None = None,
+) -> Any:
     user = _allow(request, Scope.READ).user
     contacts = Contact.objects.visible_to(user).order_by("-received_at", "-pk")
     if status:
         contacts = contacts.filter(status=status)
-    page = max(1, page)
     rows = list(contacts[(page - 1) * MAX_PER_PAGE : page * MAX_PER_PAGE])
     record("contact.list", actor=user, detail={"via": "api", "count": len(rows)})
     return {"count": contacts.count(), "page": page, "results": rows}
@@ -236,7 +288,7 @@ def list_contacts(request: HttpRequest, page: int = 1, status: Status | None = N
 
 @router.get(
     "/{int:contact_id}",
-    response={200: ContactOut, 403: Error, 404: Error},
+    response={200: ContactOut, 401: Error, 403: Error, 404: Error},
     url_name="contacts-detail",
     summary="Read a contact",
 )
@@ -249,7 +301,7 @@ def read_contact(request: HttpRequest, contact_id: int) -> Any:
 
 @router.patch(
     "/{int:contact_id}",
-    response={200: ContactOut, 403: Error, 404: Error},
+    response={200: ContactOut, 400: Error, 401: Error, 403: Error, 404: Error, 422: Invalid},
     url_name="contacts-status",
     summary="Update a contact's status",
 )

@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -110,6 +111,21 @@ class Outcome(models.TextChoices):
 
 OPEN_STATUSES = [s for s in Status if s != Status.CLOSED]
 
+# Dates a person could mean: nothing this hotline records happened before 2000, a contact is not
+# received in the future (a day's grace for clocks), and a follow-up is planned within 5 years.
+# Outside these, business-time arithmetic would overflow the calendar.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+def validate_received_at(value: dt.datetime) -> None:
+    if value.date() < EARLIEST_DATE or value > timezone.now() + dt.timedelta(days=1):
+        raise ValidationError(_("Enter a time between the year 2000 and now."))
+
+
+def validate_follow_up_on(value: dt.date) -> None:
+    if not EARLIEST_DATE <= value <= timezone.localdate() + dt.timedelta(days=5 * 366):
+        raise ValidationError(_("Enter a date between the year 2000 and five years from now."))
+
 
 class ContactQuerySet(models.QuerySet["Contact"]):
     def open(self) -> "ContactQuerySet":
@@ -148,7 +164,9 @@ class ContactQuerySet(models.QuerySet["Contact"]):
 class Contact(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    received_at = models.DateTimeField(
+        _("received"), default=timezone.now, db_index=True, validators=[validate_received_at]
+    )
     caller_type = models.CharField(
         _("caller type"),
         max_length=30,
@@ -183,7 +201,9 @@ class Contact(models.Model):
     narrative = models.TextField(_("narrative"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
-    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    follow_up_on = models.DateField(
+        _("follow up on"), null=True, blank=True, validators=[validate_follow_up_on]
+    )
     # Indexed by contact_queue, which starts with it.
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW

@@ -4,17 +4,29 @@ Every view is staff-only by default: `StaffGateMiddleware` lets a request throug
 signed-in, active account that has set its own password and passed two-factor. A view opts out
 with `@public` (anyone) or `@signin_step` (a signed-in user still on the way: new password,
 two-factor enrolment or check). On top of the gate, `@require_perm` checks a rule.
+
+Below them, the access helpers of this app (each app has its own `access.py`): a view gets a
+protected object only through one of them, which returns it or raises Http404 (or
+PermissionDenied where the user may see it but not do this to it).
 """
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, Literal
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+
+from hotline.accounts.models import User
 
 Access = Literal["public", "signin", "staff"]
 View = Callable[..., HttpResponse]
+# Who asks, as `request.user` has it: the access helpers of every app take one.
+Viewer = User | AnonymousUser
 
 
 def access_of(view: Any) -> Access:
@@ -42,3 +54,26 @@ def require_perm(perm: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+# --- Access helpers -----------------------------------------------------------------------------
+
+
+def get_staff_member_for(user: Viewer, member_id: int) -> User:
+    """A staff account, for an administrator (the views require `accounts.manage_staff`)."""
+    member = User.objects.filter(pk=member_id).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def get_invited_user(uidb64: str, token: str) -> User | None:
+    """The active account an invite link names, if the link's token is still good for it."""
+    try:
+        member_id = int(force_str(urlsafe_base64_decode(uidb64)))
+        member = User.objects.filter(pk=member_id, is_active=True).first()
+    except (ValueError, OverflowError):  # not base64, not a number, or beyond any id
+        return None
+    if member is None or not default_token_generator.check_token(member, token):
+        return None
+    return member

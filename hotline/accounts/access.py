@@ -71,9 +71,9 @@ def get_invited_user(uidb64: str, token: str) -> User | None:
     """The active account an invite link names, if the link's token is still good for it."""
     try:
         member_id = int(force_str(urlsafe_base64_decode(uidb64)))
-        member = User.objects.filter(pk=member_id, is_active=True).first()
-    except (ValueError, OverflowError):  # not base64, not a number, or beyond any id
+    except ValueError:  # not base64, or not a number
         return None
+    member = User.objects.filter(pk=member_id, is_active=True).first()
     if member is None or not default_token_generator.check_token(member, token):
         return None
     return member

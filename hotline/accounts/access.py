@@ -7,20 +7,29 @@ two-factor enrolment or check). On top of the gate, `@require_perm` checks a rul
 
 A view the gate guards (any view not marked `@public`) takes an `AuthenticatedHttpRequest`: its
 `request.user` is a `User`, never `AnonymousUser`. A public view takes a plain `HttpRequest`.
+Below them, the access helpers of this app (each app has its own `access.py`): a view gets a
+protected object only through one of them, which returns it or raises Http404 (or
+PermissionDenied where the user may see it but not do this to it).
 """
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, Literal, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 
 from hotline.accounts.models import User
 
 Access = Literal["public", "signin", "staff"]
 View = Callable[..., HttpResponseBase]
 V = TypeVar("V", bound=View)
+# Who asks, as `request.user` has it: the access helpers of every app take one.
+Viewer = User | AnonymousUser
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -56,3 +65,26 @@ def require_perm(perm: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+# --- Access helpers -----------------------------------------------------------------------------
+
+
+def get_staff_member_for(user: Viewer, member_id: int) -> User:
+    """A staff account, for an administrator (the views require `accounts.manage_staff`)."""
+    member = User.objects.filter(pk=member_id).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def get_invited_user(uidb64: str, token: str) -> User | None:
+    """The active account an invite link names, if the link's token is still good for it."""
+    try:
+        member_id = int(force_str(urlsafe_base64_decode(uidb64)))
+    except ValueError:  # not base64, or not a number
+        return None
+    member = User.objects.filter(pk=member_id, is_active=True).first()
+    if member is None or not default_token_generator.check_token(member, token):
+        return None
+    return member

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -113,8 +115,6 @@ def start_totp_enrolment(user: User) -> TOTPDevice:
 @transaction.atomic
 def confirm_totp_enrolment(request: HttpRequest, device: TOTPDevice) -> list[str]:
     """Confirms the authenticator and returns new recovery codes, shown once."""
-    from django_otp import login as otp_login
-
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     StaticDevice.objects.filter(user=device.user).delete()
@@ -124,6 +124,24 @@ def confirm_totp_enrolment(request: HttpRequest, device: TOTPDevice) -> list[str
     otp_login(request, device)
     record("auth.two_factor_enrol", actor=device.user, obj=device.user)
     return codes
+
+
+@transaction.atomic
+def record_throttled_sign_in() -> None:
+    """A sign-in refused unheard because of too many failures: no name, no address."""
+    record("auth.login_throttled")
+
+
+@transaction.atomic
+def pass_two_factor(request: HttpRequest, user: User, device: Device) -> None:
+    """The session is verified with `device`, whose token the user just gave."""
+    otp_login(request, device)
+    record("auth.two_factor_pass", actor=user, obj=user)
+
+
+@transaction.atomic
+def fail_two_factor(user: User) -> None:
+    record("auth.two_factor_fail", actor=user, obj=user)
 
 
 @transaction.atomic

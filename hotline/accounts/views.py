@@ -5,24 +5,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.encoding import force_str
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, user_has_device
-from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts import actions
-from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm, signin_step
+from hotline.accounts.access import (
+    AuthenticatedHttpRequest,
+    get_invited_user,
+    get_staff_member_for,
+    public,
+    require_perm,
+    signin_step,
+)
 from hotline.accounts.forms import (
     NewPasswordForm,
     SignInForm,
@@ -31,7 +34,6 @@ from hotline.accounts.forms import (
     TokenForm,
 )
 from hotline.accounts.models import User
-from hotline.audit.actions import record
 from hotline.lib.throttle import Throttle, client_address
 
 
@@ -67,8 +69,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         username, address = form.cleaned_data["username"], client_address(request)
         pair, by_address = _throttles()
         if pair.blocked(username, address) or by_address.blocked(address):
-            with transaction.atomic():
-                record("auth.login_throttled")
+            actions.record_throttled_sign_in()
             form.add_error(
                 None,
                 _("Too many failed attempts. Wait %(minutes)d minutes and try again.")
@@ -135,11 +136,8 @@ def change_password(request: AuthenticatedHttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters()
 def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    try:
-        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True)
-    except (ValueError, User.DoesNotExist):
-        user = None
-    if user is None or not default_token_generator.check_token(user, token):
+    user = get_invited_user(uidb64, token)
+    if user is None:
         return render(request, "accounts/invite_invalid.html", status=400)
     form = NewPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -194,12 +192,9 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
         for device in devices_for_user(user, confirmed=True):
             # Each device throttles its own failures (django-otp's ThrottlingMixin).
             if device.verify_token(token):
-                with transaction.atomic():
-                    otp_login(request, device)
-                    record("auth.two_factor_pass", actor=user, obj=user)
+                actions.pass_two_factor(request, user, device)
                 return redirect(_next_url(request))
-        with transaction.atomic():
-            record("auth.two_factor_fail", actor=user, obj=user)
+        actions.fail_two_factor(user)
         form.add_error("token", _("That code is not right."))
     return render(
         request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)}
@@ -231,8 +226,11 @@ def staff_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_perm("accounts.manage_staff")
 def staff_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    member = get_object_or_404(User, pk=user_id)
-    form = StaffChangeForm(request.POST or None, instance=User.objects.get(pk=user_id))
+    member = get_staff_member_for(request.user, user_id)
+    # The form changes its own copy, so that `member` still holds the values before the change.
+    form = StaffChangeForm(
+        request.POST or None, instance=get_staff_member_for(request.user, user_id)
+    )
     if request.method == "POST" and form.is_valid():
         if member.pk == request.user.pk and not form.cleaned_data["is_active"]:
             form.add_error("is_active", _("You cannot deactivate your own account."))
@@ -252,7 +250,7 @@ def staff_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
 @require_perm("accounts.manage_staff")
 @require_POST
 def staff_reinvite(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    member = get_object_or_404(User, pk=user_id)
+    member = get_staff_member_for(request.user, user_id)
     if member.pk == request.user.pk:
         raise Http404
     link = actions.reissue_invite(request.user, member)
@@ -262,7 +260,7 @@ def staff_reinvite(request: AuthenticatedHttpRequest, user_id: int) -> HttpRespo
 @require_perm("accounts.manage_staff")
 @require_POST
 def staff_reset_two_factor(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    member = get_object_or_404(User, pk=user_id)
+    member = get_staff_member_for(request.user, user_id)
     actions.reset_two_factor(request.user, member)
     messages.success(request, _("Two-factor is reset; the account enrols again at next sign-in."))
     return redirect("accounts:staff_edit", user_id=member.pk)

@@ -91,6 +91,11 @@ def supervisors_on_duty() -> list[User]:
     return alerts.supervisors_on_duty()
 
 
+def mark_alerts_read(user: User) -> int:
+    """Marks every unread case alert of `user` read; returns how many."""
+    return CaseAlert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def decide_potential(case: Case, potential: bool, *, actor: User, reasons: Iterable[str]) -> Case:
     """The specialist's decision on the suggestion. Marking a case potential trafficking alerts
     the supervisors on duty (in the console and by an email that names only the reference)."""
@@ -226,6 +231,33 @@ def request_report(
             send_report(report, actor=actor)
             report.refresh_from_db()
     return report
+
+
+def request_reports(
+    case: Case,
+    recipients: Iterable[Organization],
+    *,
+    actor: User,
+    exception: str = "",
+    reason: str = "",
+    redacted_summary: str = "",
+    deidentified_only: bool = False,
+) -> list[Report]:
+    """One report to each recipient, all in one transaction: when the gate refuses one, none is
+    made (the specialist corrects the request and sends it again). Raises gate.GateRefused."""
+    with transaction.atomic():
+        return [
+            request_report(
+                case,
+                recipient,
+                actor=actor,
+                exception=exception,
+                reason=reason,
+                redacted_summary=redacted_summary,
+                deidentified_only=deidentified_only,
+            )
+            for recipient in recipients
+        ]
 
 
 def approve_report(report: Report, *, actor: User) -> Report:

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,13 @@ from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.audit.models import AuditEvent
 from hotline.cases import actions, gate, suggest
+from hotline.cases.access import (
+    find_case_for,
+    get_case_for,
+    get_consent_for,
+    get_report_for,
+    get_victim_for,
+)
 from hotline.cases.forms import (
     AttachForm,
     CaseForm,
@@ -26,63 +33,11 @@ from hotline.cases.forms import (
     StatusForm,
     VictimForm,
 )
-from hotline.cases.models import Case, CaseAlert, Consent, Report, Victim
+from hotline.cases.models import Case, CaseAlert, Report
 from hotline.cases.vocabularies import ReportStatus
-from hotline.contacts.views import get_contact_for
+from hotline.contacts.access import get_contact_for
 
 LIST_LIMIT = 200
-
-
-# --- Access helpers: one per model; 404 for what the user may not see -------------------------
-
-
-def get_case_for(user: User, case_id: int, perm: str = "cases.view_case") -> Case:
-    case = (
-        Case.objects.visible_to(user)
-        .select_related("assigned_to", "opened_by")
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is None or not user.has_perm("cases.view_case", case):
-        raise Http404
-    if not user.has_perm(perm, case):
-        raise PermissionDenied
-    return case
-
-
-def get_victim_for(user: User, case: Case, victim_id: int) -> Victim:
-    victim = Victim.objects.filter(case=case, pk=victim_id).first()
-    if victim is None:
-        raise Http404
-    return victim
-
-
-def get_consent_for(user: User, case: Case, consent_id: int) -> Consent:
-    consent = (
-        Consent.objects.filter(case=case, pk=consent_id)
-        .select_related("victim", "recorded_by", "revoked_by")
-        .first()
-    )
-    if consent is None:
-        raise Http404
-    return consent
-
-
-def get_report_for(user: User, report_id: int, perm: str = "cases.view_report") -> Report:
-    """A report the user may see: a case worker any, a liaison only one sent to their own agency.
-    Anything else is 404, so that a liaison cannot learn that another agency's report exists."""
-    report = (
-        Report.objects.visible_to(user)
-        .select_related("case", "recipient__agency_link", "requested_by", "approved_by")
-        .filter(pk=report_id)
-        .first()
-    )
-    if report is None or not user.has_perm("cases.view_report", report):
-        raise Http404
-    if not user.has_perm(perm, report):
-        # Same answer as for an unknown report: a liaison learns nothing from the status.
-        raise Http404
-    return report
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -126,11 +81,11 @@ def attach_contact(request: AuthenticatedHttpRequest, contact_id: int) -> HttpRe
     form = AttachForm(request.POST)
     if not form.is_valid():
         raise Http404
-    found = Case.objects.filter(reference=form.cleaned_data["case_reference"].strip()).first()
-    if found is None:
+    reference = form.cleaned_data["case_reference"].strip()
+    case = find_case_for(request.user, reference, "cases.change_case")
+    if case is None:
         messages.error(request, _("No case has that reference."))
         return redirect("contacts:detail", contact_id=contact.pk)
-    case = get_case_for(request.user, found.pk, "cases.change_case")
     if hasattr(contact, "case_link"):
         messages.error(request, _("This contact is already on a case."))
         return redirect("contacts:detail", contact_id=contact.pk)
@@ -305,19 +260,15 @@ def report_new(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                made = [
-                    actions.request_report(
-                        case,
-                        recipient,
-                        actor=request.user,
-                        exception=data["exception"],
-                        reason=data["reason"],
-                        redacted_summary=data["redacted_summary"],
-                        deidentified_only=data["deidentified_only"],
-                    )
-                    for recipient in data["recipients"]
-                ]
+            made = actions.request_reports(
+                case,
+                data["recipients"],
+                actor=request.user,
+                exception=data["exception"],
+                reason=data["reason"],
+                redacted_summary=data["redacted_summary"],
+                deidentified_only=data["deidentified_only"],
+            )
         except gate.GateRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -397,7 +348,7 @@ def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     if request.method == "POST":
-        CaseAlert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+        actions.mark_alerts_read(user)
         return redirect("cases:supervisor")
     waiting = list(
         Report.objects.filter(status=ReportStatus.AWAITING_APPROVAL)

@@ -9,8 +9,8 @@ import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
@@ -20,6 +20,7 @@ from pydantic import field_validator
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
+from hotline.contacts.access import get_contact_for
 from hotline.contacts.models import (
     ApiToken,
     CallerType,
@@ -216,16 +217,15 @@ def _allow(request: HttpRequest, scope: Scope) -> ApiToken:
     return token
 
 
-def _get(user: User, contact_id: int) -> Contact:
-    contact = (
-        Contact.objects.visible_to(user)
-        .select_related("sla_policy", "assigned_to")
-        .filter(pk=contact_id)
-        .first()
-    )
-    if contact is None or not user.has_perm("contacts.view_contact", contact):
-        raise HttpError(404, "No such contact.")
-    return contact
+def _get(user: User, contact_id: int, perm: str = "contacts.view_contact") -> Contact:
+    """The access helper's answer in JSON: 404 for a contact the account may not see, 403 for one
+    it may see but not change."""
+    try:
+        return get_contact_for(user, contact_id, perm)
+    except Http404:
+        raise HttpError(404, "No such contact.") from None
+    except PermissionDenied:
+        raise HttpError(403, "This account may not change this contact.") from None
 
 
 def _body(contact: Contact, *, created: bool = False) -> dict[str, Any]:
@@ -307,7 +307,5 @@ def read_contact(request: HttpRequest, contact_id: int) -> Any:
 )
 def update_status(request: HttpRequest, contact_id: int, payload: StatusIn) -> Any:
     user = _allow(request, Scope.UPDATE).user
-    contact = _get(user, contact_id)
-    if not user.has_perm("contacts.change_contact", contact):
-        raise HttpError(403, "This account may not change this contact.")
+    contact = _get(user, contact_id, "contacts.change_contact")
     return actions.set_status(contact, payload.status, actor=user)

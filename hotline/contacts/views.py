@@ -1,12 +1,12 @@
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,13 +16,15 @@ from hotline.accounts.access import AuthenticatedHttpRequest, public, require_pe
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
+from hotline.contacts.access import get_contact_for, get_submitted_contact
 from hotline.contacts.forms import HelpForm, IntakeForm, LibrarySearchForm, PublicForm, TipForm
 from hotline.contacts.models import Contact, Notification, Status, Urgency
 from hotline.contacts.ratelimit import MemoryRateLimiter
+from hotline.directory.access import get_service_for
 from hotline.directory.forms import SearchForm
-from hotline.directory.models import Service
 from hotline.directory.search import search as search_directory
 from hotline.lib.throttle import client_address
+from hotline.library.access import get_published_resource_by_id
 from hotline.library.models import Resource
 from hotline.library.search import search as search_library
 
@@ -30,21 +32,6 @@ QUEUE_LIMIT = 200
 public_form_limiter = MemoryRateLimiter(
     getattr(settings, "PUBLIC_FORM_LIMIT", 5), getattr(settings, "PUBLIC_FORM_SECONDS", 600)
 )
-
-
-def get_contact_for(user: User, contact_id: int, perm: str = "contacts.view_contact") -> Contact:
-    """The contact if `user` may see it (404 otherwise) and holds `perm` on it (403)."""
-    contact = (
-        Contact.objects.visible_to(user)
-        .select_related("assigned_to", "sla_policy")
-        .filter(pk=contact_id)
-        .first()
-    )
-    if contact is None or not user.has_perm("contacts.view_contact", contact):
-        raise Http404
-    if not user.has_perm(perm, contact):
-        raise PermissionDenied
-    return contact
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -63,7 +50,7 @@ def _public_form(request: HttpRequest, form_class: type[PublicForm], template: s
         # Bots get the look of success and nothing is stored.
         return _no_store(render(request, "contacts/received.html", {"contact": None}))
     if form.is_valid():
-        existing = Contact.objects.filter(form_token_hash=form.token_hash()).first()
+        existing = get_submitted_contact(form.token_hash())
         if existing is None:
             if not public_form_limiter.allow(client_address(request)):
                 response = render(request, "contacts/slow_down.html", status=429)
@@ -72,7 +59,7 @@ def _public_form(request: HttpRequest, form_class: type[PublicForm], template: s
             try:
                 existing = actions.receive(form.contact())
             except IntegrityError:  # the same form sent twice at once: the first one won
-                existing = Contact.objects.get(form_token_hash=form.token_hash())
+                existing = get_submitted_contact(form.token_hash())
         return _no_store(render(request, "contacts/received.html", {"contact": existing}))
     return _no_store(render(request, template, {"form": form}, status=400))
 
@@ -227,10 +214,11 @@ def claim(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def refer(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
-    service = get_object_or_404(
-        Service.objects.all(),
-        pk=request.POST.get("service_id", ""),
-    )
+    try:
+        service_id = UUID(request.POST.get("service_id", ""))
+    except ValueError:
+        raise Http404 from None
+    service = get_service_for(request.user, service_id)
     actions.refer(contact, service, actor=request.user)
     messages.success(request, _("Referral recorded: %s.") % service.name)
     return redirect("contacts:detail", contact_id=contact.pk)
@@ -244,7 +232,7 @@ def share(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
         resource_id = int(request.POST.get("resource_id", ""))
     except ValueError:
         raise Http404 from None
-    resource = get_object_or_404(Resource.objects.published(), pk=resource_id)
+    resource = get_published_resource_by_id(resource_id)
     actions.share(contact, resource, actor=request.user)
     messages.success(request, _("Resource shared: %s.") % resource.title)
     return redirect("contacts:detail", contact_id=contact.pk)

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
+from hotline.library.access import get_audience
 from hotline.library.models import Audience, Collection, Resource, ResourceType
 from hotline.site.actions import update_public_settings
 from hotline.site.forms import PublicSettingsForm
@@ -26,9 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def audience(request: HttpRequest, slug: str) -> HttpResponse:
     """Every published resource that serves one audience, grouped by type."""
-    found = Audience.objects.filter(code=slug.replace("-", "_")).first()
-    if found is None or "_" in slug:
-        raise Http404
+    found = get_audience(slug)
     resources = list(
         Resource.objects.published().filter(audiences=found).for_listing().order_by("title")
     )

@@ -144,6 +144,12 @@ def test_marking_potential_trafficking_alerts_the_supervisors(personas, client_f
     assert decided.detail["reasons"] == "force_fraud_coercion:force,minor_in_commercial_sex"
     page = client_for("supervisor").get(reverse("cases:supervisor"))
     assert case.reference in page.content.decode()
+    # Marking them read touches the supervisor's own alerts only.
+    someone_else = CaseAlert.objects.create(user=personas["specialist"], case=case)
+    client_for("supervisor").post(reverse("cases:supervisor"))
+    assert CaseAlert.objects.get(user=supervisor).read_at is not None
+    someone_else.refresh_from_db()
+    assert someone_else.read_at is None
     send_case_alert_email.call(case.pk, [supervisor.pk])
     (message,) = mail.outbox
     assert case.reference in message.subject

@@ -148,6 +148,11 @@ def test_side_panel_refers_near_the_callers_zip_and_shares_a_resource(
     assert response.status_code == 302
     assert Referral.objects.filter(contact=item, service_id=uid("svc-a")).exists()
 
+    for wrong in ["", "not-a-uuid", "00000000-0000-0000-0000-000000000000"]:
+        response = client.post(reverse("contacts:refer", args=[item.pk]), {"service_id": wrong})
+        assert response.status_code == 404
+    assert Referral.objects.filter(contact=item).count() == 1
+
     page = client.post(panel, {"search_library": "1", "text": "labor rights"})
     assert f'value="{resource.pk}"' in page.content.decode()
     client.post(reverse("contacts:share", args=[item.pk]), {"resource_id": resource.pk})

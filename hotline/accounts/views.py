@@ -68,7 +68,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username, address = form.cleaned_data["username"], client_address(request)
         pair, by_address = _throttles()
-        if pair.blocked(username, address) or by_address.blocked(address):
+        # Each attempt takes a slot first, so that attempts sent at once are counted too.
+        pair_slot, address_slot = pair.take(username, address), by_address.take(address)
+        if pair_slot is None or address_slot is None:
+            if pair_slot is not None:
+                pair.give_back(pair_slot)
+            if address_slot is not None:
+                by_address.give_back(address_slot)
             actions.record_throttled_sign_in()
             form.add_error(
                 None,
@@ -79,11 +85,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                pair.hit(username, address)
-                by_address.hit(address)
                 form.add_error(None, _("That user name and password do not match."))
             else:
+                # A success does not count: the pair starts over, the address's slot goes back.
                 pair.reset(username, address)
+                by_address.give_back(address_slot)
                 actions.sign_in(request, user)
                 return redirect(_next_url(request))
     return render(

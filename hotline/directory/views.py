@@ -441,11 +441,10 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = client_address(request)
-        if JOIN_THROTTLE.blocked(address):
+        if JOIN_THROTTLE.take(address) is None:
             return render(
                 request, "directory/join.html", {"form": form, "throttled": True}, status=429
             )
-        JOIN_THROTTLE.hit(address)
         actions.submit_application(form.save(commit=False))
         return render(request, "directory/join_thanks.html")
     return render(request, "directory/join.html", {"form": form})

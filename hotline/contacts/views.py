@@ -3,9 +3,10 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.db import IntegrityError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,7 +218,7 @@ def refer(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     try:
         service_id = UUID(request.POST.get("service_id", ""))
     except ValueError:
-        raise Http404 from None
+        raise BadRequest("service_id is not a service's id.") from None
     service = get_service_for(request.user, service_id)
     actions.refer(contact, service, actor=request.user)
     messages.success(request, _("Referral recorded: %s.") % service.name)
@@ -231,7 +232,7 @@ def share(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     try:
         resource_id = int(request.POST.get("resource_id", ""))
     except ValueError:
-        raise Http404 from None
+        raise BadRequest("resource_id is not a resource's id.") from None
     resource = get_published_resource_by_id(resource_id)
     actions.share(contact, resource, actor=request.user)
     messages.success(request, _("Resource shared: %s.") % resource.title)

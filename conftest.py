@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.models import Agency, Role, User
 from hotline.contacts.actions import forget_queued_windows
-from hotline.hours.policy import forget_policies
+from hotline.lib import cache
 
 PERSONAS = [
     "anonymous",
@@ -33,8 +33,8 @@ def _fast_and_quiet(settings: Any) -> None:
     # build /es/ addresses in the next test.
     translation.activate(settings.LANGUAGE_CODE)
     # Each test's rows are rolled back without signals: what the process keeps of them must go
-    # too (the SLA policies, the deadline checks it queued).
-    forget_policies()
+    # too (the values kept per process, the deadline checks it queued).
+    cache.forget_here()
     forget_queued_windows()
 
 

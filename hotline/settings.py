@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "hotline.lib.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hotline.lib.middleware.SecurityHeadersMiddleware",
+    "hotline.lib.middleware.SharedValuesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

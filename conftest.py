@@ -60,6 +60,22 @@ def signed_in_client(user: User) -> Client:
     return client
 
 
+def send_queued_emails() -> int:
+    """Run the queued email tasks once each, as the worker would (`db_worker` itself would close
+    the test's database connection); returns how many messages went out."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from hotline.lib.emails import deliver
+
+    queued = DBTaskResult.objects.filter(task_path="hotline.lib.emails.deliver")
+    sent = 0
+    for row in queued.filter(status=TaskResultStatus.READY).order_by("enqueued_at"):
+        sent += deliver.call(*row.args_kwargs["args"])
+        queued.filter(pk=row.pk).update(status=TaskResultStatus.SUCCESSFUL)
+    return sent
+
+
 @pytest.fixture
 def agencies(db: None) -> tuple[Agency, Agency]:
     return (

@@ -14,16 +14,15 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hotline.accounts import emails
 from hotline.accounts.models import Agency, Role, User
-from hotline.accounts.tasks import send_invite
 from hotline.audit.actions import record
 
 RECOVERY_CODES = 10
 
 
-def invite_link(user: User) -> str:
+def invite_link(user: User, token: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
     return settings.SITE_URL + reverse("accounts:invite", args=[uid, token])
 
 
@@ -52,10 +51,10 @@ def create_staff(
     user.full_clean()
     user.save()
     record("staff.create", actor=actor, obj=user, detail={"role": role})
-    link = invite_link(user)
+    token = default_token_generator.make_token(user)
     if email:
-        transaction.on_commit(lambda: send_invite.enqueue(user.pk, link))
-    return user, link
+        emails.invite.send(user.pk, token)
+    return user, invite_link(user, token)
 
 
 @transaction.atomic
@@ -79,10 +78,10 @@ def reissue_invite(actor: User, user: User) -> str:
     user.set_unusable_password()
     user.save(update_fields=["password"])
     record("staff.invite", actor=actor, obj=user)
-    link = invite_link(user)
+    token = default_token_generator.make_token(user)
     if user.email:
-        transaction.on_commit(lambda: send_invite.enqueue(user.pk, link))
-    return link
+        emails.invite.send(user.pk, token)
+    return invite_link(user, token)
 
 
 @transaction.atomic

@@ -71,6 +71,22 @@ def test_a_lost_generation_builds_once_and_is_kept_again() -> None:
     assert len(builds) == 2
 
 
+def test_a_full_cache_culls_other_keys_and_keeps_the_generation(settings) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "hotline_cache",
+            "OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 3},
+        }
+    }
+    GROUPS.get()
+    for number in range(40):  # as the login throttle's counts do under an attack
+        cache.set(f"throttle:{number:040x}", 1, 900)
+    assert cache.get(f"throttle:{0:040x}") is None  # culled
+    GROUPS.get()
+    assert len(builds) == 1
+
+
 def test_a_request_checks_the_generation_once_and_sees_its_own_change(
     django_assert_num_queries,
 ) -> None:

@@ -31,8 +31,17 @@ templates and sends one message to all of `Message.to` through Django's email ba
 Templates: every string in `{% translate %}` / `{% blocktranslate %}`; rendered without HTML
 escaping (plain text), in `Message.language` (the hotline's, `LANGUAGE_CODE`, unless the
 function says otherwise), with `hotline_name` and `site_url` besides the function's context.
-The subject is one line (whitespace folded); the body ends with one newline. In tests,
-`render(*args)` gives the message the worker would send, without sending it.
+The subject is one line (whitespace folded); the body ends with one newline.
+
+The function is defined at module level under `hotline/<app>/` (the worker imports it by its
+dotted path, kept in the task row, and its name names the templates); one email per function,
+so an alert of two kinds is two emails, or one whose templates branch on a code in the context.
+Moving an email from an older task: the old task's text becomes its two templates (keep the
+msgids to keep their translations: `{% blocktranslate %}…{{ ref }}…` is `%(ref)s`), its body
+becomes the function, and `task.enqueue(...)` in the action becomes `the_email.send(...)`.
+
+Tests: `the_email.render(*args)` gives the `EmailMessage` the worker would send, without sending
+it; `conftest.send_queued_emails()` runs the queued email tasks as the worker does.
 
 A failure (the mail server refused, a template is broken) fails the task with an error that
 names the email and the kind of error only: the server's reply may quote addresses, and the

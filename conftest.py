@@ -9,7 +9,7 @@ from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.models import Agency, Role, User
-from hotline.hours.policy import forget_policies
+from hotline.lib import cache
 
 PERSONAS = [
     "anonymous",
@@ -34,8 +34,8 @@ def _fast_and_quiet(settings: Any, tmp_path: Any) -> None:
     # build /es/ addresses in the next test.
     translation.activate(settings.LANGUAGE_CODE)
     # Each test's rows are rolled back without signals: what the process keeps of them must go
-    # too (the SLA policies).
-    forget_policies()
+    # too (the values kept per process).
+    cache.forget_here()
 
 
 def make_user(role: Role, username: str | None = None, agency: Agency | None = None) -> User:
@@ -73,6 +73,22 @@ def signed_in_client(user: User) -> Client:
     session["otp_device_id"] = device.persistent_id
     session.save()
     return client
+
+
+def send_queued_emails() -> int:
+    """Run the queued email tasks once each, as the worker would (`db_worker` itself would close
+    the test's database connection); returns how many messages went out."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from hotline.lib.emails import deliver
+
+    queued = DBTaskResult.objects.filter(task_path="hotline.lib.emails.deliver")
+    sent = 0
+    for row in queued.filter(status=TaskResultStatus.READY).order_by("enqueued_at"):
+        sent += deliver.call(*row.args_kwargs["args"])
+        queued.filter(pk=row.pk).update(status=TaskResultStatus.SUCCESSFUL)
+    return sent
 
 
 @pytest.fixture

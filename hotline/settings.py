@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "hotline.lib.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hotline.lib.middleware.SecurityHeadersMiddleware",
+    "hotline.lib.middleware.SharedValuesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,7 +120,7 @@ TEMPLATES = [
 # SQLite is the embedded default, with Django's own backend. Its options are chosen for
 # durability: WAL with synchronous=FULL loses no committed transaction on power loss, and
 # IMMEDIATE transactions take the write lock up front so that concurrent writers wait (up to the
-# busy timeout) instead of failing mid-way (docs/decisions/0004-stock-sqlite-backend.md).
+# busy timeout) instead of failing mid-way (docs/decisions/0006-stock-sqlite-backend.md).
 SQLITE_PATH = VAR_DIR / "hotline.sqlite3"
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:

@@ -16,12 +16,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, Literal, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseBase
-from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from hotline.accounts.models import User
 
@@ -76,6 +78,16 @@ def get_staff_member_for(user: Viewer, member_id: int) -> User:
     if member is None:
         raise Http404
     return member
+
+
+def invite_link(user: User) -> str:
+    """A link that lets `user` choose a password, good until it is used, a newer invite is made,
+    or INVITE_LINK_HOURS pass. Nothing of it is stored: the token is an HMAC of the account's
+    state (Django's token generator), made again whenever a link is needed, so that neither the
+    database nor the task queue holds a live link."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("accounts:invite", args=[uid, token])
 
 
 def get_invited_user(uidb64: str, token: str) -> User | None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from hotline.accounts.models import Role, User
 from hotline.audit.actions import record
-from hotline.cases import gate
+from hotline.cases import emails, gate
 from hotline.cases.models import (
     AgencyLink,
     Case,
@@ -99,8 +99,6 @@ def mark_alerts_read(user: User) -> int:
 def decide_potential(case: Case, potential: bool, *, actor: User, reasons: Iterable[str]) -> Case:
     """The specialist's decision on the suggestion. Marking a case potential trafficking alerts
     the supervisors on duty (in the console and by an email that names only the reference)."""
-    from hotline.cases.tasks import send_case_alert_email
-
     with transaction.atomic():
         was = Case.objects.select_for_update().values_list("potential_trafficking", flat=True)
         before = was.get(pk=case.pk)
@@ -125,9 +123,7 @@ def decide_potential(case: Case, potential: bool, *, actor: User, reasons: Itera
             supervisors = supervisors_on_duty()
             CaseAlert.objects.bulk_create(CaseAlert(user=u, case=case) for u in supervisors)
             record("case.alert", obj=case, detail={"supervisors": len(supervisors)})
-            user_ids = [u.pk for u in supervisors]
-            # The database task backend commits the email's task with this transaction.
-            send_case_alert_email.enqueue(case.pk, user_ids)
+            emails.case_alert.send(case.pk, [u.pk for u in supervisors])
     return case
 
 
@@ -290,8 +286,6 @@ def send_report(report: Report, *, actor: User) -> Snapshot:
     """Decide again now (a consent may have been revoked or have expired since the request),
     refuse a full report that needs an approval it does not have, then store the exact payload
     as an immutable snapshot and deliver it to the recipient agency's portal."""
-    from hotline.cases.tasks import send_portal_email
-
     with transaction.atomic():
         report = (
             Report.objects.select_for_update().select_related("case", "recipient").get(pk=report.pk)
@@ -343,7 +337,7 @@ def send_report(report: Report, *, actor: User) -> Snapshot:
         if report.case.status in (CaseStatus.OPEN, CaseStatus.MONITORING):
             set_status(report.case, CaseStatus.REFERRED, actor=actor)
         if link is not None:
-            send_portal_email.enqueue(link.agency_id)
+            emails.report_waiting.send(link.agency_id)
     return snapshot
 
 

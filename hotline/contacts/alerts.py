@@ -17,16 +17,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django_tasks import task
 
 from hotline.accounts.models import Role, User
 from hotline.audit.actions import record
+from hotline.contacts import emails
 from hotline.contacts.models import Contact, Notification, NotificationKind, Status
 from hotline.hours.policy import active_policies
 
@@ -48,7 +45,7 @@ def _notify(contact: Contact, kind: str, users: Iterable[User]) -> list[int]:
     Notification.objects.bulk_create(
         Notification(user=user, kind=kind, contact=contact) for user in users
     )
-    send_alert_email.enqueue(contact.pk, kind, [u.pk for u in users])
+    emails.alert.send(contact.pk, kind, [u.pk for u in users])
     return [u.pk for u in users]
 
 
@@ -138,29 +135,3 @@ def realert_crisis(now: dt.datetime) -> int:
 
 def max_warning_minutes() -> int:
     return max((p.warning_minutes for p in active_policies()), default=60)
-
-
-@task()
-def send_alert_email(contact_id: int, kind: str, user_ids: list[int]) -> int:
-    """Says only that a contact is waiting, with its reference: no personal data by email."""
-    contact = Contact.objects.filter(pk=contact_id).only("reference").first()
-    if contact is None:
-        return 0
-    recipients = list(
-        User.objects.filter(pk__in=user_ids, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        return 0
-    link = settings.SITE_URL.rstrip("/") + reverse("contacts:queue")
-    if kind == NotificationKind.CRISIS:
-        subject = _("Crisis contact waiting: %s") % contact.reference
-        body = _("A crisis contact is waiting: %(ref)s.\n\nOpen the queue: %(link)s\n")
-    elif kind == NotificationKind.AT_RISK:
-        subject = _("Deadline near: %s") % contact.reference
-        body = _("A contact's deadline is near: %(ref)s.\n\nOpen the queue: %(link)s\n")
-    else:
-        subject = _("Deadline missed: %s") % contact.reference
-        body = _("A contact has missed its deadline: %(ref)s.\n\nOpen the queue: %(link)s\n")
-    return send_mail(subject, body % {"ref": contact.reference, "link": link}, None, recipients)

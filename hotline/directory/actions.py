@@ -6,14 +6,12 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from hotline.audit.actions import record
-from hotline.directory import index, profile
+from hotline.directory import emails, index, profile
 from hotline.directory.importer import json_source, run_import
 from hotline.directory.models import (
     ApplicationStatus,
@@ -149,13 +147,6 @@ def resubmit_application(application: JoinApplication) -> None:
     record("directory.apply_resubmit", obj=application)
 
 
-def _tell_applicant(application: JoinApplication, subject: str, body: str) -> None:
-    email, name = application.contact_email, settings.HOTLINE_NAME
-    transaction.on_commit(
-        lambda: send_mail(f"{name}: {subject}", body, None, [email], fail_silently=True)
-    )
-
-
 @transaction.atomic
 def request_changes(actor: Any, application: JoinApplication, message: str) -> None:
     application.status = ApplicationStatus.CHANGES_REQUESTED
@@ -164,15 +155,7 @@ def request_changes(actor: Any, application: JoinApplication, message: str) -> N
     application.updated_at = timezone.now()
     application.save()
     record("directory.application_changes", actor=actor, obj=application)
-    _tell_applicant(
-        application,
-        _("changes to your directory application"),
-        _(
-            "We need a few changes before we can list your organization:\n\n%(message)s\n\n"
-            "Update your application here: %(link)s"
-        )
-        % {"message": message, "link": application_link(application)},
-    )
+    emails.changes_requested.send(application.pk)
 
 
 @transaction.atomic
@@ -183,7 +166,7 @@ def decline(actor: Any, application: JoinApplication, message: str) -> None:
     application.updated_at = timezone.now()
     application.save()
     record("directory.application_decline", actor=actor, obj=application)
-    _tell_applicant(application, _("your directory application"), message)
+    emails.declined.send(application.pk)
 
 
 def application_rows(application: JoinApplication, org_id: uuid.UUID) -> dict[str, list[Any]]:
@@ -310,9 +293,5 @@ def approve(actor: Any, application: JoinApplication) -> Organization:
         obj=application,
         detail={"organization": str(organization.pk)},
     )
-    _tell_applicant(
-        application,
-        _("your organization is listed"),
-        _("Thank you. Your organization is now listed in our referral directory."),
-    )
+    emails.listed.send(application.pk)
     return organization

@@ -12,6 +12,7 @@ from hotline.directory.search import DEFAULT_RADIUS, RADIUS_CHOICES, Query
 
 @cache
 def state_choices() -> list[tuple[str, str]]:
+    """A constant (the ZIP package's data, not the database): kept for the process's life."""
     states = sorted({place.state for place in geo.all_zips()})
     return [("", "—"), *[(state, state) for state in states]]
 

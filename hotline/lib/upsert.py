@@ -2,7 +2,7 @@
 
 The ORM cannot say "add one, or start at one, and give me the new value" in one statement: it
 would lock, read and save, three round trips while SQLite's write lock is held. A vendor feature
-of both databases, so hand-written here (docs/decisions/0003-hand-written-sql.md); names are
+of both databases, so hand-written here (docs/decisions/0005-hand-written-sql.md); names are
 quoted by the backend and every value is a parameter.
 """
 

@@ -5,7 +5,6 @@ code. The codes below are the built-in vocabulary: their labels are translated; 
 is not built in shows its own `name`.
 """
 
-import uuid
 from typing import TypeVar
 
 from django.db import models
@@ -347,26 +346,3 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
-
-
-class Revision(models.Model):
-    """One row whose token changes with every change to the library's resources and
-    vocabularies, in the same transaction (signals.py). A process keeps what it derives from
-    the library, such as the filter lists, while the token stays the same: a curator's change
-    shows at once in every process. Random rather than counted, so that a change rolled back
-    leaves no number for a later change to take again."""
-
-    token = models.CharField(max_length=32)
-
-    def __str__(self) -> str:
-        return self.token
-
-    @classmethod
-    def current(cls) -> str | None:
-        return cls.objects.filter(pk=1).values_list("token", flat=True).first()
-
-    @classmethod
-    def bump(cls) -> None:
-        token = uuid.uuid4().hex
-        if not cls.objects.filter(pk=1).update(token=token):
-            cls.objects.update_or_create(pk=1, defaults={"token": token})

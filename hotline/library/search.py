@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.functional import Promise
 
-from hotline.library.models import Resource, Revision, SearchWord
+from hotline.library.models import Resource, SearchWord
 
 WORD = re.compile(r"[a-z0-9]+")
 MAX_TERMS = 8
@@ -546,7 +546,9 @@ def rebuild(batch: int = 500) -> int:
     ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         index(ids[start : start + batch])
-    Revision.bump()  # after a bulk load, which sent no signals
+    from hotline.library.forms import FILTER_LISTS
+
+    FILTER_LISTS.changed()  # after a bulk load, which sent no signals
     return len(ids)
 
 

@@ -8,9 +8,10 @@ from django.core import mail
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from conftest import send_queued_emails
 from hotline.audit.models import AuditEvent
 from hotline.contacts.actions import claim, receive, set_duty, set_status, update
-from hotline.contacts.alerts import mark_breaches, realert_crisis, send_alert_email, warn_at_risk
+from hotline.contacts.alerts import mark_breaches, realert_crisis, warn_at_risk
 from hotline.contacts.models import Contact, Notification, Status, Urgency
 from hotline.contacts.tests.conftest import eastern
 from hotline.lib import sweep
@@ -35,28 +36,38 @@ def test_reclassifying_to_crisis_recomputes_the_deadline_at_once(personas) -> No
 
 
 def test_crisis_alerts_supervisors_on_duty_with_an_email_without_personal_data(
-    personas,
+    personas, django_capture_on_commit_callbacks
 ) -> None:
     supervisor = personas["supervisor"]
     supervisor.email = "sup@example.org"
     supervisor.save()
     set_duty(supervisor, True)
-    item = receive(
-        Contact(
-            channel="phone",
-            request_types=["crisis"],
-            narrative="Held at 12 Oak Road (fictional)",
-            caller_phone="555-0100",
+    with django_capture_on_commit_callbacks(execute=True):
+        item = receive(
+            Contact(
+                channel="phone",
+                request_types=["crisis"],
+                narrative="Held at 12 Oak Road (fictional)",
+                caller_phone="555-0100",
+            )
         )
-    )
     assert Notification.objects.get(user=supervisor).contact == item
     assert item.crisis_alerted_at is not None
-    queued = DBTaskResult.objects.filter(task_path__endswith="send_alert_email")
-    assert queued.count() == 1
-    send_alert_email.call(item.pk, "crisis", [supervisor.pk])
+    # The task holds ids and a code only; the worker reads the reference when it sends.
+    (queued,) = DBTaskResult.objects.filter(task_path="hotline.lib.emails.deliver")
+    assert queued.args_kwargs["args"] == [
+        "hotline.contacts.emails.alert",
+        [item.pk, "crisis", [supervisor.pk]],
+    ]
+    assert send_queued_emails() == 1
     (message,) = mail.outbox
     assert message.to == ["sup@example.org"]
-    assert item.reference in message.body and item.reference in message.subject
+    assert message.subject == f"Crisis contact waiting: {item.reference}"
+    link = "http://127.0.0.1:8000/console/contacts/"
+    assert (
+        message.body
+        == f"A crisis contact is waiting: {item.reference}.\n\nOpen the queue: {link}\n"
+    )
     for secret in ["Oak Road", "555-0100"]:
         assert secret not in str(message.body) + str(message.subject)
 

@@ -4,12 +4,25 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.test import Client
+from django.urls import clear_url_caches
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.models import Agency, Role, User
 from hotline.lib import cache
+
+
+@receiver(setting_changed)
+def _urls_follow_the_default_language(setting: str, **kwargs: Any) -> None:
+    """The URL resolver keeps its reverse mappings per language, with the language prefix as it
+    was when they were built; a test that changes LANGUAGE_CODE would leave the other default's
+    prefix behind for the tests after it."""
+    if setting == "LANGUAGE_CODE":
+        clear_url_caches()
+
 
 PERSONAS = [
     "anonymous",

@@ -14,7 +14,7 @@ MANAGE := $(PY) manage.py
 help:
 	@echo "make demo   set up, load demo data, serve http://127.0.0.1:8000 with the task worker"
 	@echo "make test   run the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
-	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
+	@echo "make lint   ruff, ruff format --check, import contracts, mypy, makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/"
 
 .tools/bin/uv:
@@ -37,7 +37,7 @@ demo: setup
 	DEBUG=1 $(MANAGE) cases_demo
 	@echo "Serving http://127.0.0.1:8000 (staff sign-in: /accounts/sign-in/). Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=1 $(MANAGE) db_worker --no-reload & \
+	DEBUG=1 $(MANAGE) worker & \
 	DEBUG=1 $(MANAGE) runserver --noreload 127.0.0.1:8000; \
 	wait
 
@@ -45,7 +45,7 @@ serve: setup
 	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
 
 worker: setup
-	DEBUG=1 $(MANAGE) db_worker
+	DEBUG=1 $(MANAGE) worker
 
 test: .venv/.synced
 	DEBUG=1 $(PY) -m pytest -n auto $(ARGS)
@@ -53,6 +53,7 @@ test: .venv/.synced
 lint: .venv/.synced
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-logo
 	DEBUG=1 .venv/bin/mypy .
 	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
 

@@ -23,6 +23,7 @@ def environment(database: str, lease_seconds: int = 30) -> dict[str, str]:
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
+        AUDIT_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",

@@ -6,11 +6,32 @@ none), so every URL of the API is marked public for the gate. There is no intera
 ninja's would load scripts from a CDN, and no page of this site may make a third-party request.
 """
 
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.parser import Parser
 
 from hotline.contacts.api import router as contacts_router
 from hotline.directory.api import router as hsds_router
+
+
+class NotAnObject(ValueError):
+    """A request body that is valid JSON but not an object."""
+
+
+class ObjectParser(Parser):
+    """Request bodies are JSON objects. ninja reads the fields of a body schema out of whatever
+    was sent, so `false`, `[]` or `"x"` would pass as an empty object with every default filled
+    in: a blank contact."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise NotAnObject
+        return data
 
 
 class HotlineAPI(NinjaAPI):
@@ -32,6 +53,17 @@ api = HotlineAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url=None,
+    parser=ObjectParser(),
 )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, NotAnObject):  # ninja wraps every parser error in a 400
+        issue = {"type": "model_type", "loc": ["body"], "msg": "The body must be a JSON object."}
+        return api.create_response(request, {"detail": [issue]}, status=422)
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
 api.add_router("/hsds/", hsds_router, tags=["HSDS 3.0 directory"])
 api.add_router("/contacts/", contacts_router)

@@ -5,10 +5,15 @@ a real secret key and host names."""
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from hotline.lib.env import envbool, envint, envlist, envstr
+
+# Lets the code write `admin.ModelAdmin[Contact]` or `forms.ModelForm[Case]` (type parameters
+# for mypy) on Django classes that are not subscriptable by themselves.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("HOTLINE_VAR_DIR", str(BASE_DIR / "var")))
@@ -30,6 +35,22 @@ else:
         raise ImproperlyConfigured(
             "ALLOWED_HOSTS must name this install's host names in production."
         )
+
+# The audit chain's key (HMAC-SHA-256 over each event): kept outside the database, so that
+# someone who can write to the database cannot recompute the chain after an edit.
+AUDIT_KEY = envstr("AUDIT_KEY")
+if DEBUG:
+    AUDIT_KEY = AUDIT_KEY or "development-only-audit-key-never-use-in-production"
+elif len(AUDIT_KEY) < 32 or AUDIT_KEY.startswith("development-only"):
+    raise ImproperlyConfigured(
+        "AUDIT_KEY (or AUDIT_KEY_FILE) must hold a random value of at least 32 characters in "
+        "production, kept apart from the database and its backups."
+    )
+# Signed checkpoints of the audit chain (count, head hash, time), appended by
+# `manage.py audit_checkpoint` and by the worker every AUDIT_CHECKPOINT_MINUTES: keep this
+# directory off the database's machine (docs/audit.md).
+AUDIT_CHECKPOINT_DIR = Path(envstr("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
+AUDIT_CHECKPOINT_MINUTES = envint("AUDIT_CHECKPOINT_MINUTES", 60)
 
 INSTALLED_APPS = [
     "hotline.apps.HotlineAdminConfig",
@@ -58,6 +79,7 @@ MIDDLEWARE = [
     "hotline.lib.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hotline.lib.middleware.SecurityHeadersMiddleware",
+    "hotline.lib.middleware.SharedValuesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,12 +117,10 @@ TEMPLATES = [
 ]
 
 # --- Storage ----------------------------------------------------------------------------------
-# SQLite is the embedded default. Its options are chosen for durability: WAL with
-# synchronous=FULL loses no committed transaction on power loss, IMMEDIATE transactions take the
-# write lock up front so that concurrent writers wait instead of failing mid-way, and they wait
-# in a queue of their own (hotline/lib/sqlite) rather than in SQLite's sleeping busy handler.
-# That backend also makes each commit's flush to disk (what FULL adds) after letting the next
-# writer go, still before the commit returns.
+# SQLite is the embedded default, with Django's own backend. Its options are chosen for
+# durability: WAL with synchronous=FULL loses no committed transaction on power loss, and
+# IMMEDIATE transactions take the write lock up front so that concurrent writers wait (up to the
+# busy timeout) instead of failing mid-way (docs/decisions/0006-stock-sqlite-backend.md).
 SQLITE_PATH = VAR_DIR / "hotline.sqlite3"
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
@@ -109,7 +129,7 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "hotline.lib.sqlite",
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(SQLITE_PATH),
             # Kept open between requests, as for PostgreSQL: opening one costs more than a query.
             "CONN_MAX_AGE": 60,
@@ -145,6 +165,18 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Time-driven work: `manage.py worker` runs these every SWEEP_SECONDS (hotline/lib/sweep.py), so
+# a deadline is marked missed at most SWEEP_SECONDS (plus the sweep's own time) after it passed.
+SWEEP_SECONDS = envint("SWEEP_SECONDS", 5)
+SWEEP_JOBS = [
+    "hotline.contacts.alerts.mark_breaches",
+    "hotline.contacts.alerts.warn_at_risk",
+    "hotline.contacts.alerts.realert_crisis",
+    "hotline.audit.checkpoints.write_when_due",
+]
+# A crisis contact nobody has claimed is alerted again after this many minutes.
+CRISIS_REALERT_MINUTES = envint("CRISIS_REALERT_MINUTES", 5)
 
 # --- Accounts, passwords, sessions ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -249,9 +281,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refused": {"()": "hotline.lib.logging.RefusedRequestsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # At most a few lines a minute per refused status code, then a count.
+        "django.request": {"filters": ["refused"]},
     },
 }

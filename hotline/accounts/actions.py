@@ -2,29 +2,21 @@
 
 import secrets
 
-from django.conf import settings
 from django.contrib.auth import login, logout
-from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hotline.accounts import emails
+from hotline.accounts.access import invite_link
 from hotline.accounts.models import Agency, Role, User
-from hotline.accounts.tasks import send_invite
 from hotline.audit.actions import record
 
 RECOVERY_CODES = 10
-
-
-def invite_link(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SITE_URL + reverse("accounts:invite", args=[uid, token])
 
 
 @transaction.atomic
@@ -52,10 +44,9 @@ def create_staff(
     user.full_clean()
     user.save()
     record("staff.create", actor=actor, obj=user, detail={"role": role})
-    link = invite_link(user)
     if email:
-        transaction.on_commit(lambda: send_invite.enqueue(user.pk, link))
-    return user, link
+        emails.invite.send(user.pk)
+    return user, invite_link(user)
 
 
 @transaction.atomic
@@ -79,10 +70,9 @@ def reissue_invite(actor: User, user: User) -> str:
     user.set_unusable_password()
     user.save(update_fields=["password"])
     record("staff.invite", actor=actor, obj=user)
-    link = invite_link(user)
     if user.email:
-        transaction.on_commit(lambda: send_invite.enqueue(user.pk, link))
-    return link
+        emails.invite.send(user.pk)
+    return invite_link(user)
 
 
 @transaction.atomic
@@ -113,8 +103,6 @@ def start_totp_enrolment(user: User) -> TOTPDevice:
 @transaction.atomic
 def confirm_totp_enrolment(request: HttpRequest, device: TOTPDevice) -> list[str]:
     """Confirms the authenticator and returns new recovery codes, shown once."""
-    from django_otp import login as otp_login
-
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     StaticDevice.objects.filter(user=device.user).delete()
@@ -124,6 +112,24 @@ def confirm_totp_enrolment(request: HttpRequest, device: TOTPDevice) -> list[str
     otp_login(request, device)
     record("auth.two_factor_enrol", actor=device.user, obj=device.user)
     return codes
+
+
+@transaction.atomic
+def record_throttled_sign_in() -> None:
+    """A sign-in refused unheard because of too many failures: no name, no address."""
+    record("auth.login_throttled")
+
+
+@transaction.atomic
+def pass_two_factor(request: HttpRequest, user: User, device: Device) -> None:
+    """The session is verified with `device`, whose token the user just gave."""
+    otp_login(request, device)
+    record("auth.two_factor_pass", actor=user, obj=user)
+
+
+@transaction.atomic
+def fail_two_factor(user: User) -> None:
+    record("auth.two_factor_fail", actor=user, obj=user)
 
 
 @transaction.atomic

@@ -1,5 +1,4 @@
-from typing import Any
-
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
@@ -12,12 +11,12 @@ admin.site.unregister(Group)
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(admin.ModelAdmin[Agency]):
     search_fields = ["name"]
 
 
 @admin.register(User)
-class StaffAdmin(admin.ModelAdmin):
+class StaffAdmin(admin.ModelAdmin[User]):
     """Accounts are created on the console's staff page, which issues invite links; nobody sets
     another person's password, and accounts are deactivated rather than deleted."""
 
@@ -30,10 +29,12 @@ class StaffAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool
+    ) -> None:
         old_role = User.objects.filter(pk=obj.pk).values_list("role", flat=True).first()
         super().save_model(request, obj, form, change)
         if old_role != obj.role:

@@ -1,10 +1,15 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import Role, User
+
+if TYPE_CHECKING:
+    _SetPasswordForm = SetPasswordForm[User]
+else:  # generic only in django-stubs, and django_stubs_ext.monkeypatch() leaves it out
+    _SetPasswordForm = SetPasswordForm
 
 
 class SignInForm(forms.Form):
@@ -31,12 +36,12 @@ class TokenForm(forms.Form):
         return str(self.cleaned_data["token"]).replace(" ", "").strip()
 
 
-class NewPasswordForm(SetPasswordForm):
+class NewPasswordForm(_SetPasswordForm):
     """Choosing one's own password: Django's validators (12 characters, not common, not like
     the user name, not all digits)."""
 
 
-class StaffForm(forms.ModelForm):
+class StaffForm(forms.ModelForm[User]):
     class Meta:
         model = User
         fields = ["username", "first_name", "last_name", "email", "role", "agency"]

@@ -5,18 +5,44 @@ backend. Nobody is a superuser, so nothing bypasses these rules. Later apps add 
 rules here too (e.g. a liaison may read a report only if it was sent to their agency).
 """
 
-from typing import Any
+import datetime as dt
+from typing import Protocol
 
 import rules
+from django.contrib.auth.models import AnonymousUser
 
-from hotline.accounts.models import Role
+from hotline.accounts.models import Role, User
+
+# The objects these rules look at belong to higher rooms (contacts, cases), which this module
+# does not import: the rules name only the fields they read.
 
 
-def has_role(*roles: Role) -> Any:
+class _Worked(Protocol):
+    """A contact or a case."""
+
+    @property
+    def status(self) -> str: ...
+
+
+class _Claimable(Protocol):
+    @property
+    def assigned_to_id(self) -> int | None: ...
+
+
+class _Reported(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def recipient(self) -> object: ...
+    @property
+    def acknowledged_at(self) -> dt.datetime | None: ...
+
+
+def has_role(*roles: Role) -> rules.Predicate:
     names = {str(role) for role in roles}
 
     @rules.predicate(name=f"has_role({','.join(sorted(names))})")
-    def predicate(user: Any) -> bool:
+    def predicate(user: User | AnonymousUser) -> bool:
         return bool(user.is_authenticated and user.is_active and user.role in names)
 
     return predicate
@@ -70,17 +96,17 @@ is_supervisor = has_role(Role.SUPERVISOR)
 
 
 @rules.predicate
-def contact_is_open(user: Any, contact: Any) -> bool:
+def contact_is_open(user: User | AnonymousUser, contact: _Worked | None) -> bool:
     return contact is not None and contact.status != "closed"
 
 
 @rules.predicate
-def contact_is_unassigned(user: Any, contact: Any) -> bool:
+def contact_is_unassigned(user: User | AnonymousUser, contact: _Claimable | None) -> bool:
     return contact is not None and contact.assigned_to_id is None
 
 
 @rules.predicate
-def contact_is_theirs(user: Any, contact: Any) -> bool:
+def contact_is_theirs(user: User | AnonymousUser, contact: _Claimable | None) -> bool:
     return contact is not None and contact.assigned_to_id == user.pk
 
 
@@ -111,12 +137,13 @@ is_liaison = has_role(Role.LIAISON)
 
 
 @rules.predicate
-def case_is_open(user: Any, case: Any) -> bool:
+def case_is_open(user: User | AnonymousUser, case: _Worked | None) -> bool:
     return case is not None and case.status != "closed"
 
 
 @rules.predicate
-def report_sent_to_their_agency(user: Any, report: Any) -> bool:
+def report_sent_to_their_agency(user: User, report: _Reported | None) -> bool:
+    # Only ever asked after is_liaison (rules stops at the first false), so `user` is an account.
     if report is None or user.agency_id is None or report.status != "sent":
         return False
     link = getattr(report.recipient, "agency_link", None)
@@ -124,7 +151,7 @@ def report_sent_to_their_agency(user: Any, report: Any) -> bool:
 
 
 @rules.predicate
-def report_not_acknowledged(user: Any, report: Any) -> bool:
+def report_not_acknowledged(user: User | AnonymousUser, report: _Reported | None) -> bool:
     return report is not None and report.acknowledged_at is None
 
 

@@ -9,12 +9,12 @@ from hotline.audit.actions import record
 
 
 @receiver(user_logged_in)
-def audit_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+def audit_login(sender: type[User], request: HttpRequest, user: User, **kwargs: Any) -> None:
     record("auth.login", actor=user, obj=user)
 
 
 @receiver(user_login_failed)
-def audit_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+def audit_login_failed(sender: str, credentials: dict[str, Any], **kwargs: Any) -> None:
     # The attempted name is not stored: it may be a password typed in the wrong box.
     user = User.objects.filter(username=credentials.get("username", "")).first()
     record("auth.login_failed", obj=user, object_type="" if user else "accounts.user")

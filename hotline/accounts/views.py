@@ -5,24 +5,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.encoding import force_str
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, user_has_device
-from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts import actions
-from hotline.accounts.access import public, require_perm, signin_step
+from hotline.accounts.access import (
+    AuthenticatedHttpRequest,
+    get_invited_user,
+    get_staff_member_for,
+    public,
+    require_perm,
+    signin_step,
+)
 from hotline.accounts.forms import (
     NewPasswordForm,
     SignInForm,
@@ -31,7 +34,6 @@ from hotline.accounts.forms import (
     TokenForm,
 )
 from hotline.accounts.models import User
-from hotline.audit.actions import record
 from hotline.lib.throttle import Throttle, client_address
 
 
@@ -66,9 +68,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username, address = form.cleaned_data["username"], client_address(request)
         pair, by_address = _throttles()
-        if pair.blocked(username, address) or by_address.blocked(address):
-            with transaction.atomic():
-                record("auth.login_throttled")
+        # Each attempt takes a slot first, so that attempts sent at once are counted too.
+        pair_slot, address_slot = pair.take(username, address), by_address.take(address)
+        if pair_slot is None or address_slot is None:
+            if pair_slot is not None:
+                pair.give_back(pair_slot)
+            if address_slot is not None:
+                by_address.give_back(address_slot)
+            actions.record_throttled_sign_in()
             form.add_error(
                 None,
                 _("Too many failed attempts. Wait %(minutes)d minutes and try again.")
@@ -78,11 +85,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                pair.hit(username, address)
-                by_address.hit(address)
                 form.add_error(None, _("That user name and password do not match."))
             else:
+                # A success does not count: the pair starts over, the address's slot goes back.
                 pair.reset(username, address)
+                by_address.give_back(address_slot)
                 actions.sign_in(request, user)
                 return redirect(_next_url(request))
     return render(
@@ -92,7 +99,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @signin_step
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: AuthenticatedHttpRequest) -> HttpResponse:
     actions.end_session(request, reason="signout")
     messages.info(request, _("You are signed out."))
     return redirect("accounts:login")
@@ -101,7 +108,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @signin_step
 @never_cache
 @sensitive_post_parameters()
-def first_password(request: HttpRequest) -> HttpResponse:
+def first_password(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A user who signed in with a one-time password chooses their own."""
     user = request.user
     assert isinstance(user, User)
@@ -117,7 +124,7 @@ def first_password(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @sensitive_post_parameters()
-def change_password(request: HttpRequest) -> HttpResponse:
+def change_password(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     form = PasswordChangeForm(user, request.POST or None)
@@ -135,11 +142,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters()
 def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    try:
-        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True)
-    except (ValueError, User.DoesNotExist):
-        user = None
-    if user is None or not default_token_generator.check_token(user, token):
+    user = get_invited_user(uidb64, token)
+    if user is None:
         return render(request, "accounts/invite_invalid.html", status=400)
     form = NewPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +155,7 @@ def accept_invite(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
 
 @signin_step
 @never_cache
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Guided enrolment of an authenticator app, then recovery codes shown once."""
     user = request.user
     assert isinstance(user, User)
@@ -181,7 +185,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @signin_step
 @never_cache
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     if not user_has_device(user, confirmed=True):
@@ -194,12 +198,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         for device in devices_for_user(user, confirmed=True):
             # Each device throttles its own failures (django-otp's ThrottlingMixin).
             if device.verify_token(token):
-                with transaction.atomic():
-                    otp_login(request, device)
-                    record("auth.two_factor_pass", actor=user, obj=user)
+                actions.pass_two_factor(request, user, device)
                 return redirect(_next_url(request))
-        with transaction.atomic():
-            record("auth.two_factor_fail", actor=user, obj=user)
+        actions.fail_two_factor(user)
         form.add_error("token", _("That code is not right."))
     return render(
         request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)}
@@ -210,7 +211,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("accounts.manage_staff")
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff = User.objects.select_related("agency").annotate(
         enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
     )
@@ -218,11 +219,11 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("accounts.manage_staff")
-def staff_new(request: HttpRequest) -> HttpResponse:
+def staff_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user, link = actions.create_staff(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             **{f: form.cleaned_data[f] for f in StaffForm.Meta.fields},
         )
         return render(request, "accounts/staff_invite.html", {"member": user, "link": link})
@@ -230,15 +231,18 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("accounts.manage_staff")
-def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = get_object_or_404(User, pk=user_id)
-    form = StaffChangeForm(request.POST or None, instance=User.objects.get(pk=user_id))
+def staff_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    member = get_staff_member_for(request.user, user_id)
+    # The form changes its own copy, so that `member` still holds the values before the change.
+    form = StaffChangeForm(
+        request.POST or None, instance=get_staff_member_for(request.user, user_id)
+    )
     if request.method == "POST" and form.is_valid():
         if member.pk == request.user.pk and not form.cleaned_data["is_active"]:
             form.add_error("is_active", _("You cannot deactivate your own account."))
         else:
             actions.update_staff(
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 member,
                 role=form.cleaned_data["role"],
                 agency=form.cleaned_data["agency"],
@@ -251,18 +255,18 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_perm("accounts.manage_staff")
 @require_POST
-def staff_reinvite(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = get_object_or_404(User, pk=user_id)
+def staff_reinvite(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    member = get_staff_member_for(request.user, user_id)
     if member.pk == request.user.pk:
         raise Http404
-    link = actions.reissue_invite(request.user, member)  # type: ignore[arg-type]
+    link = actions.reissue_invite(request.user, member)
     return render(request, "accounts/staff_invite.html", {"member": member, "link": link})
 
 
 @require_perm("accounts.manage_staff")
 @require_POST
-def staff_reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = get_object_or_404(User, pk=user_id)
-    actions.reset_two_factor(request.user, member)  # type: ignore[arg-type]
+def staff_reset_two_factor(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    member = get_staff_member_for(request.user, user_id)
+    actions.reset_two_factor(request.user, member)
     messages.success(request, _("Two-factor is reset; the account enrols again at next sign-in."))
     return redirect("accounts:staff_edit", user_id=member.pk)

@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -6,7 +7,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.lib import upsert
+
 GENESIS_HASH = "0" * 64
+
+
+def keyed_hash(message: bytes) -> str:
+    return hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 class AppendOnlyError(Exception):
@@ -24,8 +31,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One thing somebody did or saw. Holds ids and action codes, never the sensitive text.
 
-    Each event's hash covers the previous event's hash and its own canonical form, so that
-    editing, deleting or reordering any event breaks the chain (`manage.py verify_audit`).
+    Each event's hash covers the previous event's hash and its own canonical form, keyed, so that
+    editing, deleting or reordering any event breaks the chain (`manage.py verify_audit`), and
+    checkpoints kept outside the database reveal a chain cut short (audit/checkpoints.py).
     """
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
@@ -83,7 +91,19 @@ class AuditEvent(models.Model):
         ).encode()
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.prev_hash.encode() + self.canonical()).hexdigest()
+        """HMAC-SHA-256 with the audit key (settings.AUDIT_KEY, never in the database) over the
+        previous hash and this event: without the key nobody can recompute the chain."""
+        return keyed_hash(self.prev_hash.encode() + self.canonical())
+
+
+class ChainHeadManager(models.Manager["ChainHead"]):
+    def advance(self) -> tuple[int, str]:
+        """The next event's number and the newest event's hash. The head row stays locked until
+        the caller's transaction ends: writers queue here, so the chain never forks."""
+        seq, head_hash = upsert.increment(
+            ChainHead, 1, "seq", read=["seq", "hash"], hash=GENESIS_HASH
+        )
+        return int(seq), str(head_hash)
 
 
 class ChainHead(models.Model):
@@ -92,6 +112,8 @@ class ChainHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    objects = ChainHeadManager()
 
     class Meta:
         verbose_name = _("audit chain head")

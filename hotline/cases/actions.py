@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from hotline.accounts.models import Role, User
 from hotline.audit.actions import record
-from hotline.cases import gate
+from hotline.cases import emails, gate
 from hotline.cases.models import (
     AgencyLink,
     Case,
@@ -23,13 +23,16 @@ from hotline.cases.models import (
     Victim,
 )
 from hotline.cases.vocabularies import CaseStatus, ReportOutcome, ReportStatus
+from hotline.contacts import alerts
+from hotline.contacts.models import Contact
+from hotline.directory.models import Organization
 
 
 def _reference(case: Case) -> str:
     return f"CS-{timezone.localtime(case.opened_at).year}-{case.pk:06d}"
 
 
-def open_case(*, actor: Any, contact: Any = None, **facts: Any) -> Case:
+def open_case(*, actor: User, contact: Contact | None = None, **facts: Any) -> Case:
     """Open a case, optionally from a contact, assigned to whoever opens it."""
     with transaction.atomic():
         case = Case(opened_by=actor, assigned_to=actor, **facts)
@@ -45,19 +48,19 @@ def open_case(*, actor: Any, contact: Any = None, **facts: Any) -> Case:
     return case
 
 
-def attach_contact(case: Case, contact: Any, *, actor: Any) -> CaseContact:
+def attach_contact(case: Case, contact: Contact, *, actor: User) -> CaseContact:
     with transaction.atomic():
         link = CaseContact.objects.create(case=case, contact=contact, attached_by=actor)
         record("case.attach_contact", actor=actor, obj=case, detail={"contact": contact.pk})
     return link
 
 
-def record_view(obj: Any, actor: Any, via: str = "console") -> None:
+def record_view(obj: Case | Victim | Consent | Report, actor: User, via: str = "console") -> None:
     """case.view, victim.view, consent.view or report.view."""
     record(f"{obj._meta.model_name}.view", actor=actor, obj=obj, detail={"via": via})
 
 
-def update_case(case: Case, changed: Iterable[str], *, actor: Any) -> Case:
+def update_case(case: Case, changed: Iterable[str], *, actor: User) -> Case:
     changed = sorted(set(changed))
     with transaction.atomic():
         case.save()
@@ -65,7 +68,7 @@ def update_case(case: Case, changed: Iterable[str], *, actor: Any) -> Case:
     return case
 
 
-def set_status(case: Case, status: str, *, actor: Any) -> Case:
+def set_status(case: Case, status: str, *, actor: User) -> Case:
     with transaction.atomic():
         old = Case.objects.select_for_update().values_list("status", flat=True).get(pk=case.pk)
         if old == status:
@@ -77,7 +80,7 @@ def set_status(case: Case, status: str, *, actor: Any) -> Case:
     return case
 
 
-def add_note(case: Case, text: str, *, actor: Any) -> Note:
+def add_note(case: Case, text: str, *, actor: User) -> Note:
     with transaction.atomic():
         note = Note.objects.create(case=case, text=text, author=actor)
         record("case.note", actor=actor, obj=case, detail={"note": note.pk})
@@ -85,16 +88,17 @@ def add_note(case: Case, text: str, *, actor: Any) -> Note:
 
 
 def supervisors_on_duty() -> list[User]:
-    from hotline.contacts.actions import supervisors_on_duty as on_duty
-
-    return on_duty()
+    return alerts.supervisors_on_duty()
 
 
-def decide_potential(case: Case, potential: bool, *, actor: Any, reasons: Iterable[str]) -> Case:
+def mark_alerts_read(user: User) -> int:
+    """Marks every unread case alert of `user` read; returns how many."""
+    return CaseAlert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def decide_potential(case: Case, potential: bool, *, actor: User, reasons: Iterable[str]) -> Case:
     """The specialist's decision on the suggestion. Marking a case potential trafficking alerts
     the supervisors on duty (in the console and by an email that names only the reference)."""
-    from hotline.cases.tasks import send_case_alert_email
-
     with transaction.atomic():
         was = Case.objects.select_for_update().values_list("potential_trafficking", flat=True)
         before = was.get(pk=case.pk)
@@ -119,13 +123,11 @@ def decide_potential(case: Case, potential: bool, *, actor: Any, reasons: Iterab
             supervisors = supervisors_on_duty()
             CaseAlert.objects.bulk_create(CaseAlert(user=u, case=case) for u in supervisors)
             record("case.alert", obj=case, detail={"supervisors": len(supervisors)})
-            user_ids = [u.pk for u in supervisors]
-            # The database task backend commits the email's task with this transaction.
-            send_case_alert_email.enqueue(case.pk, user_ids)
+            emails.case_alert.send(case.pk, [u.pk for u in supervisors])
     return case
 
 
-def save_victim(victim: Victim, changed: Iterable[str], *, actor: Any) -> Victim:
+def save_victim(victim: Victim, changed: Iterable[str], *, actor: User) -> Victim:
     with transaction.atomic():
         creating = victim.pk is None
         victim.save()
@@ -138,7 +140,7 @@ def save_victim(victim: Victim, changed: Iterable[str], *, actor: Any) -> Victim
     return victim
 
 
-def record_consent(consent: Consent, recipients: Iterable[Any], *, actor: Any) -> Consent:
+def record_consent(consent: Consent, recipients: Iterable[Organization], *, actor: User) -> Consent:
     with transaction.atomic():
         consent.recorded_by = actor
         consent.save(force_insert=True)
@@ -159,7 +161,7 @@ def record_consent(consent: Consent, recipients: Iterable[Any], *, actor: Any) -
     return consent
 
 
-def revoke_consent(consent: Consent, *, actor: Any) -> Consent:
+def revoke_consent(consent: Consent, *, actor: User) -> Consent:
     """Revocation stops every future sharing: the gate no longer counts the consent, reports
     waiting for approval are re-decided when approved. Reports already sent stay as sent."""
     with transaction.atomic():
@@ -177,9 +179,9 @@ def revoke_consent(consent: Consent, *, actor: Any) -> Consent:
 
 def request_report(
     case: Case,
-    recipient: Any,
+    recipient: Organization,
     *,
-    actor: Any,
+    actor: User,
     exception: str = "",
     reason: str = "",
     redacted_summary: str = "",
@@ -227,7 +229,34 @@ def request_report(
     return report
 
 
-def approve_report(report: Report, *, actor: Any) -> Report:
+def request_reports(
+    case: Case,
+    recipients: Iterable[Organization],
+    *,
+    actor: User,
+    exception: str = "",
+    reason: str = "",
+    redacted_summary: str = "",
+    deidentified_only: bool = False,
+) -> list[Report]:
+    """One report to each recipient, all in one transaction: when the gate refuses one, none is
+    made (the specialist corrects the request and sends it again). Raises gate.GateRefused."""
+    with transaction.atomic():
+        return [
+            request_report(
+                case,
+                recipient,
+                actor=actor,
+                exception=exception,
+                reason=reason,
+                redacted_summary=redacted_summary,
+                deidentified_only=deidentified_only,
+            )
+            for recipient in recipients
+        ]
+
+
+def approve_report(report: Report, *, actor: User) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status != ReportStatus.AWAITING_APPROVAL:
@@ -240,7 +269,7 @@ def approve_report(report: Report, *, actor: Any) -> Report:
     return locked
 
 
-def decline_report(report: Report, *, actor: Any) -> Report:
+def decline_report(report: Report, *, actor: User) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status != ReportStatus.AWAITING_APPROVAL:
@@ -253,12 +282,10 @@ def decline_report(report: Report, *, actor: Any) -> Report:
     return locked
 
 
-def send_report(report: Report, *, actor: Any) -> Snapshot:
+def send_report(report: Report, *, actor: User) -> Snapshot:
     """Decide again now (a consent may have been revoked or have expired since the request),
     refuse a full report that needs an approval it does not have, then store the exact payload
     as an immutable snapshot and deliver it to the recipient agency's portal."""
-    from hotline.cases.tasks import send_portal_email
-
     with transaction.atomic():
         report = (
             Report.objects.select_for_update().select_related("case", "recipient").get(pk=report.pk)
@@ -310,7 +337,7 @@ def send_report(report: Report, *, actor: Any) -> Snapshot:
         if report.case.status in (CaseStatus.OPEN, CaseStatus.MONITORING):
             set_status(report.case, CaseStatus.REFERRED, actor=actor)
         if link is not None:
-            send_portal_email.enqueue(link.agency_id)
+            emails.report_waiting.send(link.agency_id)
     return snapshot
 
 
@@ -318,7 +345,7 @@ def liaisons_of(agency_id: int) -> list[User]:
     return list(User.objects.filter(role=Role.LIAISON, agency_id=agency_id, is_active=True))
 
 
-def acknowledge(report: Report, *, actor: Any) -> Report:
+def acknowledge(report: Report, *, actor: User) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.acknowledged_at is None:
@@ -329,7 +356,7 @@ def acknowledge(report: Report, *, actor: Any) -> Report:
     return locked
 
 
-def record_outcome(report: Report, outcome: str, *, actor: Any) -> Report:
+def record_outcome(report: Report, outcome: str, *, actor: User) -> Report:
     if outcome not in ReportOutcome.values:
         raise ValueError(outcome)
     with transaction.atomic():

@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -7,7 +5,7 @@ from hotline.cases.models import AgencyLink, ReportingPolicy
 
 
 @admin.register(ReportingPolicy)
-class ReportingPolicyAdmin(admin.ModelAdmin):
+class ReportingPolicyAdmin(admin.ModelAdmin[ReportingPolicy]):
     list_display = [
         "__str__",
         "require_approval_with_consent",
@@ -21,11 +19,13 @@ class ReportingPolicyAdmin(admin.ModelAdmin):
         # One policy: the gate reads the row with id 1.
         return not ReportingPolicy.objects.exists() and super().has_add_permission(request)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ReportingPolicy | None = None
+    ) -> bool:
         return False
 
 
 @admin.register(AgencyLink)
-class AgencyLinkAdmin(admin.ModelAdmin):
+class AgencyLinkAdmin(admin.ModelAdmin[AgencyLink]):
     list_display = ["agency", "organization"]
     raw_id_fields = ["organization"]

@@ -37,7 +37,7 @@ def recipient_organizations(policy: ReportingPolicy | None = None) -> QuerySet[O
     ).order_by("name")
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(forms.ModelForm[Case]):
     typologies = forms.MultipleChoiceField(
         label=_("Typology"), choices=Typology.choices, widget=MULTI, required=False
     )
@@ -89,7 +89,7 @@ class AttachForm(forms.Form):
     case_reference = forms.CharField(label=_("Case reference"), max_length=20)
 
 
-class VictimForm(forms.ModelForm):
+class VictimForm(forms.ModelForm[Victim]):
     class Meta:
         model = Victim
         fields = [
@@ -110,7 +110,7 @@ class VictimForm(forms.ModelForm):
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(forms.ModelForm[Consent]):
     purposes = forms.MultipleChoiceField(
         label=_("Purposes"), choices=ConsentPurpose.choices, widget=MULTI
     )

@@ -14,6 +14,7 @@ here writes to the database; `actions.send_report` stores what `decide` and `bui
 import datetime as dt
 import json
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,7 +69,7 @@ class Decision:
 def _consent_gaps(
     victims: list[Victim],
     consents: list[Consent],
-    recipient_id: Any,
+    recipient_id: uuid.UUID,
     policy: ReportingPolicy,
     at: dt.datetime,
 ) -> tuple[list[int], list[str]]:
@@ -91,7 +92,9 @@ def _consent_gaps(
     return usable, gaps
 
 
-def _covers(consent: Consent, recipient_id: Any, policy: ReportingPolicy, at: dt.datetime) -> bool:
+def _covers(
+    consent: Consent, recipient_id: uuid.UUID, policy: ReportingPolicy, at: dt.datetime
+) -> bool:
     if consent.revoked_at is not None and consent.revoked_at <= at:
         return False
     if not (consent.given_at <= at < consent.expires_at):
@@ -105,7 +108,7 @@ def _covers(consent: Consent, recipient_id: Any, policy: ReportingPolicy, at: dt
     return any(r.pk == recipient_id for r in consent.recipients.all())
 
 
-def _why_not(consents: list[Consent], recipient_id: Any, at: dt.datetime) -> str:
+def _why_not(consents: list[Consent], recipient_id: uuid.UUID, at: dt.datetime) -> str:
     if not consents:
         return "none"
     if all(c.revoked_at is not None for c in consents):
@@ -133,7 +136,7 @@ def _exception_allowed(policy: ReportingPolicy, exception: str) -> bool:
 
 def decide(
     case: Case,
-    recipient_id: Any,
+    recipient_id: uuid.UUID,
     *,
     at: dt.datetime,
     exception: str = "",

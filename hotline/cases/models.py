@@ -7,11 +7,13 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.accounts.models import User
 from hotline.cases.vocabularies import (
     AgeGroup,
     Basis,
@@ -94,7 +96,7 @@ class AgencyLink(models.Model):
         return f"{self.agency_id} → {self.organization_id}"
 
 
-def is_case_worker(user: Any) -> bool:
+def is_case_worker(user: User | AnonymousUser | None) -> bool:
     return bool(user is not None and user.has_perm("cases.work"))
 
 
@@ -102,7 +104,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
     def open(self) -> "CaseQuerySet":
         return self.exclude(status=CaseStatus.CLOSED)
 
-    def visible_to(self, user: Any) -> "CaseQuerySet":
+    def visible_to(self, user: User | AnonymousUser | None) -> "CaseQuerySet":
         # Specialists and supervisors only; a liaison sees reports, never a case.
         return self if is_case_worker(user) else self.none()
 
@@ -331,7 +333,7 @@ class Consent(models.Model):
 
 
 class ReportQuerySet(models.QuerySet["Report"]):
-    def visible_to(self, user: Any) -> "ReportQuerySet":
+    def visible_to(self, user: User | AnonymousUser | None) -> "ReportQuerySet":
         """Case workers see every report; a liaison only those sent to their own agency, and
         nothing still awaiting approval or declined."""
         if user is None or not user.is_authenticated:

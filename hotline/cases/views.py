@@ -2,20 +2,27 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, require_perm
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.audit.models import AuditEvent
 from hotline.cases import actions, gate, suggest
+from hotline.cases.access import (
+    find_case_for,
+    get_case_for,
+    get_consent_for,
+    get_report_for,
+    get_victim_for,
+)
 from hotline.cases.forms import (
     AttachForm,
     CaseForm,
@@ -26,63 +33,11 @@ from hotline.cases.forms import (
     StatusForm,
     VictimForm,
 )
-from hotline.cases.models import Case, CaseAlert, Consent, Report, Victim
+from hotline.cases.models import Case, CaseAlert, Report
 from hotline.cases.vocabularies import ReportStatus
-from hotline.contacts.views import get_contact_for
+from hotline.contacts.access import get_contact_for
 
 LIST_LIMIT = 200
-
-
-# --- Access helpers: one per model; 404 for what the user may not see -------------------------
-
-
-def get_case_for(user: Any, case_id: int, perm: str = "cases.view_case") -> Case:
-    case = (
-        Case.objects.visible_to(user)
-        .select_related("assigned_to", "opened_by")
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is None or not user.has_perm("cases.view_case", case):
-        raise Http404
-    if not user.has_perm(perm, case):
-        raise PermissionDenied
-    return case
-
-
-def get_victim_for(user: Any, case: Case, victim_id: int) -> Victim:
-    victim = Victim.objects.filter(case=case, pk=victim_id).first()
-    if victim is None:
-        raise Http404
-    return victim
-
-
-def get_consent_for(user: Any, case: Case, consent_id: int) -> Consent:
-    consent = (
-        Consent.objects.filter(case=case, pk=consent_id)
-        .select_related("victim", "recorded_by", "revoked_by")
-        .first()
-    )
-    if consent is None:
-        raise Http404
-    return consent
-
-
-def get_report_for(user: Any, report_id: int, perm: str = "cases.view_report") -> Report:
-    """A report the user may see: a case worker any, a liaison only one sent to their own agency.
-    Anything else is 404, so that a liaison cannot learn that another agency's report exists."""
-    report = (
-        Report.objects.visible_to(user)
-        .select_related("case", "recipient__agency_link", "requested_by", "approved_by")
-        .filter(pk=report_id)
-        .first()
-    )
-    if report is None or not user.has_perm("cases.view_report", report):
-        raise Http404
-    if not user.has_perm(perm, report):
-        # Same answer as for an unknown report: a liaison learns nothing from the status.
-        raise Http404
-    return report
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -95,7 +50,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_safe
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     cases = list(
         Case.objects.visible_to(request.user)
         .select_related("assigned_to")
@@ -107,7 +62,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def open_from_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+def open_from_contact(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id)
     if hasattr(contact, "case_link"):
         return redirect("cases:detail", case_id=contact.case_link.case_id)
@@ -121,16 +76,16 @@ def open_from_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def attach_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+def attach_contact(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id)
     form = AttachForm(request.POST)
     if not form.is_valid():
         raise Http404
-    found = Case.objects.filter(reference=form.cleaned_data["case_reference"].strip()).first()
-    if found is None:
+    reference = form.cleaned_data["case_reference"].strip()
+    case = find_case_for(request.user, reference, "cases.change_case")
+    if case is None:
         messages.error(request, _("No case has that reference."))
         return redirect("contacts:detail", contact_id=contact.pk)
-    case = get_case_for(request.user, found.pk, "cases.change_case")
     if hasattr(contact, "case_link"):
         messages.error(request, _("This contact is already on a case."))
         return redirect("contacts:detail", contact_id=contact.pk)
@@ -141,7 +96,7 @@ def attach_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_safe
-def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id)
     actions.record_view(case, request.user)
     context = {
@@ -163,7 +118,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @never_cache
-def edit(request: HttpRequest, case_id: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = CaseForm(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid():
@@ -177,7 +132,7 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def set_status(request: HttpRequest, case_id: int) -> HttpResponse:
+def set_status(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -187,7 +142,7 @@ def set_status(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
+def add_note(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -197,7 +152,7 @@ def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_POST
-def decide_potential(request: HttpRequest, case_id: int) -> HttpResponse:
+def decide_potential(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     potential = request.POST.get("potential") == "1"
     reasons = [reason.code for reason in suggest.reasons(case)]
@@ -212,7 +167,7 @@ def decide_potential(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @never_cache
-def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
+def victim_add(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = VictimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -225,7 +180,7 @@ def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @never_cache
-def victim(request: HttpRequest, case_id: int, victim_id: int) -> HttpResponse:
+def victim(request: AuthenticatedHttpRequest, case_id: int, victim_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id)
     person = get_victim_for(request.user, case, victim_id)
     can_change = request.user.has_perm("cases.change_case", case)
@@ -247,7 +202,7 @@ def victim(request: HttpRequest, case_id: int, victim_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @never_cache
-def consent_add(request: HttpRequest, case_id: int) -> HttpResponse:
+def consent_add(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = ConsentForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -264,7 +219,7 @@ def consent_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_safe
-def consent(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+def consent(request: AuthenticatedHttpRequest, case_id: int, consent_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id)
     item = get_consent_for(request.user, case, consent_id)
     actions.record_view(item, request.user)
@@ -284,7 +239,9 @@ def consent(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse
 
 @require_perm("cases.work")
 @require_POST
-def consent_revoke(request: HttpRequest, case_id: int, consent_id: int) -> HttpResponse:
+def consent_revoke(
+    request: AuthenticatedHttpRequest, case_id: int, consent_id: int
+) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     item = get_consent_for(request.user, case, consent_id)
     actions.revoke_consent(item, actor=request.user)
@@ -297,25 +254,21 @@ def consent_revoke(request: HttpRequest, case_id: int, consent_id: int) -> HttpR
 
 @require_perm("cases.work")
 @never_cache
-def report_new(request: HttpRequest, case_id: int) -> HttpResponse:
+def report_new(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
     form = ReportForm(request.POST or None, name_filter=request.GET.get("q", "")[:100])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                made = [
-                    actions.request_report(
-                        case,
-                        recipient,
-                        actor=request.user,
-                        exception=data["exception"],
-                        reason=data["reason"],
-                        redacted_summary=data["redacted_summary"],
-                        deidentified_only=data["deidentified_only"],
-                    )
-                    for recipient in data["recipients"]
-                ]
+            made = actions.request_reports(
+                case,
+                data["recipients"],
+                actor=request.user,
+                exception=data["exception"],
+                reason=data["reason"],
+                redacted_summary=data["redacted_summary"],
+                deidentified_only=data["deidentified_only"],
+            )
         except gate.GateRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -331,7 +284,7 @@ def report_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.work")
 @require_safe
-def report(request: HttpRequest, report_id: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     actions.record_view(item, request.user)
     snapshot = getattr(item, "snapshot", None)
@@ -366,7 +319,7 @@ def report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.approve_report")
 @require_POST
-def report_approve(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_approve(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     try:
         actions.approve_report(item, actor=request.user)
@@ -379,7 +332,7 @@ def report_approve(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.approve_report")
 @require_POST
-def report_decline(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_decline(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     try:
         actions.decline_report(item, actor=request.user)
@@ -390,12 +343,12 @@ def report_decline(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.supervise")
 @never_cache
-def supervisor(request: HttpRequest) -> HttpResponse:
+def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reports awaiting approval and the alerts of cases marked potential trafficking."""
     user = request.user
     assert isinstance(user, User)
     if request.method == "POST":
-        CaseAlert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+        actions.mark_alerts_read(user)
         return redirect("cases:supervisor")
     waiting = list(
         Report.objects.filter(status=ReportStatus.AWAITING_APPROVAL)
@@ -411,7 +364,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 
 @require_perm("cases.view_access_history")
 @require_safe
-def access_history(request: HttpRequest, case_id: int) -> HttpResponse:
+def access_history(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.view_access_history")
     ids = {
         "cases.case": [str(case.pk)],
@@ -433,7 +386,7 @@ def access_history(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_perm("cases.use_portal")
 @require_safe
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: AuthenticatedHttpRequest) -> HttpResponse:
     reports = list(
         Report.objects.visible_to(request.user)
         .select_related("snapshot")
@@ -460,7 +413,7 @@ def _portal_payload(item: Report) -> dict[str, Any]:
 
 @require_perm("cases.use_portal")
 @require_safe
-def portal_report(request: HttpRequest, report_id: int) -> HttpResponse:
+def portal_report(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     actions.record_view(item, request.user, via="portal")
     return _no_store(
@@ -480,7 +433,7 @@ def portal_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.use_portal")
 @require_safe
-def portal_payload(request: HttpRequest, report_id: int) -> HttpResponse:
+def portal_payload(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     """The snapshot itself, byte for byte, as the agency's record of what it received."""
     item = get_report_for(request.user, report_id)
     actions.record_view(item, request.user, via="portal_payload")
@@ -492,7 +445,7 @@ def portal_payload(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.use_portal")
 @require_POST
-def portal_acknowledge(request: HttpRequest, report_id: int) -> HttpResponse:
+def portal_acknowledge(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     if request.user.has_perm("cases.acknowledge_report", item):
         actions.acknowledge(item, actor=request.user)
@@ -502,7 +455,7 @@ def portal_acknowledge(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_perm("cases.use_portal")
 @require_POST
-def portal_outcome(request: HttpRequest, report_id: int) -> HttpResponse:
+def portal_outcome(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id, "cases.record_outcome")
     form = OutcomeForm(request.POST)
     if not form.is_valid():

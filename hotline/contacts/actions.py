@@ -1,21 +1,17 @@
 """Every write to a contact: one transaction each, with its audit event, notifications and
 background tasks. Audit details hold ids and codes only, never what a caller said."""
 
-import datetime as dt
-import functools
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.accounts.models import Role, User
+from hotline.accounts.models import User
 from hotline.audit.actions import record
+from hotline.contacts import alerts
 from hotline.contacts.models import (
     Contact,
     Duty,
-    Notification,
-    NotificationKind,
     ReferenceCounter,
     Referral,
     RequestType,
@@ -23,8 +19,9 @@ from hotline.contacts.models import (
     Status,
     Urgency,
 )
+from hotline.directory.models import Service
 from hotline.hours import policy as sla
-from hotline.lib.db import increment, insert
+from hotline.library.models import Resource
 
 REFERENCE_PREFIX = "HT"
 # Fields a specialist or an integration may set when a contact is received or edited.
@@ -32,10 +29,8 @@ TRIAGE_FIELDS = {"urgency", "request_types"}
 
 
 def next_reference(year: int) -> str:
-    """HT-2026-000123: the year's next number. The counter row stays locked until the contact's
-    transaction ends, so numbers are never given twice."""
-    (number,) = increment(ReferenceCounter, year, "last", read=["last"])
-    return f"{REFERENCE_PREFIX}-{year}-{number:06d}"
+    """HT-2026-000123: the year's next number, never given twice."""
+    return f"{REFERENCE_PREFIX}-{year}-{ReferenceCounter.objects.next(year):06d}"
 
 
 def normalize_triage(contact: Contact) -> None:
@@ -69,47 +64,11 @@ def apply_policy(contact: Contact, *, intake: bool) -> None:
         contact.first_response_at = contact.first_response_at or contact.acknowledged_at
 
 
-# A deadline is checked at the end of the window of this many seconds it falls in, by one task
-# for every contact due in that window: a task row per window, not per contact and deadline.
-DEADLINE_WINDOW_SECONDS = 10
-# Windows whose check this process has queued, remembered once that transaction committed.
-_queued_windows: set[int] = set()
-
-
-def schedule_deadline_checks(contact: Contact) -> None:
-    """Make sure a check runs just after each of the contact's deadlines (tasks.sweep_deadlines
-    at the end of the deadline's window, within 10 seconds of it)."""
-    from hotline.contacts.tasks import sweep_deadlines
-
-    now = timezone.now().timestamp()
-    for due in contact.deadlines():
-        window = -(-int(due.timestamp()) // DEADLINE_WINDOW_SECONDS) * DEADLINE_WINDOW_SECONDS
-        # A window that is over may have had its check already (a resumed clock can put a
-        # deadline in the past): that one is queued again, to run at once.
-        if window in _queued_windows and window > now:
-            continue
-        run_after = dt.datetime.fromtimestamp(window + 1, dt.UTC)
-        sweep_deadlines.using(run_after=run_after).enqueue()
-        transaction.on_commit(functools.partial(_remember_window, window))
-
-
-def _remember_window(window: int) -> None:
-    if len(_queued_windows) > 10_000:  # forget the windows that are over
-        now = timezone.now().timestamp()
-        _queued_windows.difference_update([w for w in _queued_windows if w < now])
-    _queued_windows.add(window)
-
-
-def forget_queued_windows() -> None:
-    """For tests, whose rolled-back transactions take queued checks with them."""
-    _queued_windows.clear()
-
-
 def receive(
     contact: Contact,
     *,
-    actor: Any = None,
-    referrals: Iterable[Any] = (),
+    actor: User | None = None,
+    referrals: Iterable[Service] = (),
 ) -> Contact:
     """Record a new contact from any channel: reference, triage, deadlines, audit, alerts."""
     with transaction.atomic(savepoint=False):
@@ -119,7 +78,7 @@ def receive(
             contact.created_by = actor
         normalize_triage(contact)
         apply_policy(contact, intake=True)
-        insert(contact)
+        contact.save(force_insert=True)
         record(
             "contact.create",
             actor=actor,
@@ -135,16 +94,15 @@ def receive(
         for service in referrals:
             refer(contact, service, actor=actor)
         if contact.is_crisis:
-            alert_crisis(contact)
-        schedule_deadline_checks(contact)
+            alerts.alert_crisis(contact)
     return contact
 
 
-def record_view(contact: Contact, actor: Any, via: str = "console") -> None:
+def record_view(contact: Contact, actor: User, via: str = "console") -> None:
     record("contact.view", actor=actor, obj=contact, detail={"via": via})
 
 
-def update(contact: Contact, changed: Iterable[str], *, actor: Any) -> Contact:
+def update(contact: Contact, changed: Iterable[str], *, actor: User) -> Contact:
     """Save an edited contact (its fields already set): a status change starts or stops the
     pause of the clock; a change of urgency or request types re-computes the deadlines."""
     changed = set(changed)
@@ -157,9 +115,8 @@ def update(contact: Contact, changed: Iterable[str], *, actor: Any) -> Contact:
             contact.urgency != before.urgency or contact.request_types != before.request_types
         ):
             apply_policy(contact, intake=False)
-            schedule_deadline_checks(contact)
             if contact.is_crisis and not before.is_crisis:
-                alert_crisis(contact)
+                alerts.alert_crisis(contact)
             record(
                 "contact.triage",
                 actor=actor,
@@ -190,7 +147,6 @@ def _status_changed(contact: Contact, old: str) -> None:
         due = sla.deadlines(policy, contact.received_at, contact.sla_paused_minutes)
         contact.first_response_due = due.first_response_due
         contact.resolution_due = due.resolution_due
-        schedule_deadline_checks(contact)
     elif contact.status in pauses and not contact.sla_paused_since:
         contact.sla_paused_since = now
     if contact.status != Status.NEW and contact.first_response_at is None:
@@ -201,12 +157,12 @@ def _status_changed(contact: Contact, old: str) -> None:
         contact.closed_at = None
 
 
-def set_status(contact: Contact, status: str, *, actor: Any) -> Contact:
+def set_status(contact: Contact, status: str, *, actor: User) -> Contact:
     contact.status = status
     return update(contact, ["status"], actor=actor)
 
 
-def claim(contact: Contact, *, actor: Any) -> Contact:
+def claim(contact: Contact, *, actor: User) -> Contact:
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         locked.assigned_to = actor
@@ -229,7 +185,7 @@ def claim(contact: Contact, *, actor: Any) -> Contact:
     return locked
 
 
-def refer(contact: Contact, service: Any, *, actor: Any) -> Referral:
+def refer(contact: Contact, service: Service, *, actor: User | None) -> Referral:
     with transaction.atomic():
         referral, created = Referral.objects.get_or_create(
             contact=contact, service=service, defaults={"referred_by": actor}
@@ -244,7 +200,7 @@ def refer(contact: Contact, service: Any, *, actor: Any) -> Referral:
     return referral
 
 
-def share(contact: Contact, resource: Any, *, actor: Any) -> SharedResource:
+def share(contact: Contact, resource: Resource, *, actor: User) -> SharedResource:
     with transaction.atomic():
         shared, created = SharedResource.objects.get_or_create(
             contact=contact, resource=resource, defaults={"shared_by": actor}
@@ -254,71 +210,9 @@ def share(contact: Contact, resource: Any, *, actor: Any) -> SharedResource:
     return shared
 
 
-def supervisors_on_duty() -> list[User]:
-    """Supervisors marked on duty; every active supervisor when nobody is, so that an alert
-    always reaches someone."""
-    supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
-    on_duty = list(supervisors.filter(duty__on_duty=True))
-    return on_duty or list(supervisors)
-
-
 def set_duty(user: User, on_duty: bool) -> None:
     with transaction.atomic():
         Duty.objects.update_or_create(
             user=user, defaults={"on_duty": on_duty, "changed_at": timezone.now()}
         )
         record("contacts.duty", actor=user, obj=user, detail={"on_duty": on_duty})
-
-
-def _notify(contact: Contact, kind: str, users: list[User]) -> None:
-    Notification.objects.bulk_create(
-        Notification(user=user, kind=kind, contact=contact) for user in users
-    )
-
-
-def alert_crisis(contact: Contact) -> None:
-    """In-app notification and email to the supervisors on duty, at once (the email goes out
-    through the task queue, committed with the contact)."""
-    from hotline.contacts.tasks import send_alert_email
-
-    supervisors = supervisors_on_duty()
-    _notify(contact, NotificationKind.CRISIS, supervisors)
-    contact.crisis_alerted_at = timezone.now()
-    Contact.objects.filter(pk=contact.pk).update(crisis_alerted_at=contact.crisis_alerted_at)
-    record(
-        "contact.crisis_alert",
-        obj=contact,
-        detail={"supervisors": len(supervisors)},
-    )
-    send_alert_email.enqueue(contact.pk, NotificationKind.CRISIS, [u.pk for u in supervisors])
-
-
-def mark_breaches(now: dt.datetime | None = None, contact_ids: Iterable[int] | None = None) -> int:
-    """Mark every open contact whose deadline has passed (once), and alert the supervisors."""
-    from hotline.contacts.tasks import send_alert_email
-
-    now = now or timezone.now()
-    marked = 0
-    candidates = Contact.objects.breached(now).filter(breached_at__isnull=True)
-    if contact_ids is not None:
-        candidates = candidates.filter(pk__in=list(contact_ids))
-    for pk in candidates.values_list("pk", flat=True):
-        with transaction.atomic():
-            contact = (
-                Contact.objects.select_for_update()
-                .breached(now)
-                .filter(pk=pk, breached_at__isnull=True)
-                .first()
-            )
-            if contact is None:
-                continue
-            contact.breached_at = now
-            contact.save(update_fields=["breached_at"])
-            supervisors = supervisors_on_duty()
-            _notify(contact, NotificationKind.BREACH, supervisors)
-            record("contact.breach", obj=contact, detail={"policy": contact.sla_policy_id})
-            send_alert_email.enqueue(
-                contact.pk, NotificationKind.BREACH, [u.pk for u in supervisors]
-            )
-            marked += 1
-    return marked

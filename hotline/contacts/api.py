@@ -5,22 +5,22 @@ a replay returns the first response, the same key with another body is refused (
 request still in flight answers 409."""
 
 import datetime as dt
-import hashlib
-import json
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import field_validator
 
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
+from hotline.contacts.access import get_contact_for
 from hotline.contacts.models import (
     ApiToken,
     CallerType,
@@ -28,17 +28,19 @@ from hotline.contacts.models import (
     Contact,
     HeardFrom,
     IdempotencyKey,
-    IdempotencyState,
     RequestType,
     Scope,
     Status,
     Urgency,
     token_hash,
+    validate_follow_up_on,
+    validate_received_at,
 )
-from hotline.lib.db import insert, non_durable_atomic, partial, update
+from hotline.lib import idempotency
 
 TOKEN_PREFIX = "htk_"
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
@@ -46,49 +48,18 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-# A usable token (ApiToken.objects.usable()) with what its account's role needs, in one
-# written-out query: the same through the ORM cost more to compile than to run, every request.
-TOKEN_QUERY = """
-    SELECT t.id, t.scopes, t.last_used_at IS NULL OR t.last_used_at < %s,
-           u.id, u.username, u.role, u.agency_id
-    FROM contacts_apitoken t JOIN accounts_user u ON u.id = t.user_id
-    WHERE t.hash = %s AND t.revoked_at IS NULL AND u.is_active
-"""
-
-
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        now = timezone.now()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                TOKEN_QUERY,
-                [
-                    connection.ops.adapt_datetimefield_value(now - LAST_USED_EVERY),
-                    token_hash(token),
-                ],
-            )
-            row = cursor.fetchone()
-        if row is None:
+        found = ApiToken.objects.usable().select_related("user").filter(hash=token_hash(token))
+        api_token = found.first()
+        if api_token is None:
             return None
-        token_id, scopes, stale, user_id, username, role, agency_id = row
-        # The fields not read here load on first use, as with the ORM's only(). Nobody is a
-        # superuser (a database constraint), and has_perm() asks.
-        user = partial(
-            User,
-            id=user_id,
-            username=username,
-            role=role,
-            agency_id=agency_id,
-            is_active=True,
-            is_superuser=False,
-        )
-        found = partial(ApiToken, id=token_id, user_id=user_id, scopes=json.loads(scopes))
-        found.user = user
         # Written at most once a minute: a busy integration must not write on every request.
-        if stale:
-            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-        request.user = user
-        return found
+        now = timezone.now()
+        if api_token.last_used_at is None or api_token.last_used_at < now - LAST_USED_EVERY:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        request.user = api_token.user
+        return api_token
 
 
 router = Router(auth=TokenAuth(), tags=["Contacts"])
@@ -96,6 +67,33 @@ router = Router(auth=TokenAuth(), tags=["Contacts"])
 
 class Error(Schema):
     detail: str
+
+
+class Issue(Schema):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class Invalid(Schema):
+    """422: the body or a parameter did not validate (a list of issues, as pydantic reports
+    them), or the Idempotency-Key was used with another body (a sentence)."""
+
+    detail: list[Issue] | str
+
+
+def _django_validator(check: Callable[[Any], None]) -> Callable[[Any], Any]:
+    """A model field's validator as a pydantic one: the API refuses what the console refuses."""
+
+    def validate(value: Any) -> Any:
+        if value is not None:
+            try:
+                check(value)
+            except ValidationError as error:
+                raise ValueError(" ".join(error.messages)) from None
+        return value
+
+    return validate
 
 
 class ContactIn(Schema):
@@ -122,6 +120,17 @@ class ContactIn(Schema):
     narrative: str = Field("", max_length=20000)
     follow_up_needed: bool = False
     follow_up_on: dt.date | None = None
+
+    _received_at = field_validator("received_at")(_django_validator(validate_received_at))
+    _follow_up_on = field_validator("follow_up_on")(_django_validator(validate_follow_up_on))
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store a NUL character in text, and no person types one.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Text must not contain NUL characters.")
+        return value
 
 
 class ContactSummary(Schema):
@@ -208,16 +217,15 @@ def _allow(request: HttpRequest, scope: Scope) -> ApiToken:
     return token
 
 
-def _get(user: Any, contact_id: int) -> Contact:
-    contact = (
-        Contact.objects.visible_to(user)
-        .select_related("sla_policy", "assigned_to")
-        .filter(pk=contact_id)
-        .first()
-    )
-    if contact is None or not user.has_perm("contacts.view_contact", contact):
-        raise HttpError(404, "No such contact.")
-    return contact
+def _get(user: User, contact_id: int, perm: str = "contacts.view_contact") -> Contact:
+    """The access helper's answer in JSON: 404 for a contact the account may not see, 403 for one
+    it may see but not change."""
+    try:
+        return get_contact_for(user, contact_id, perm)
+    except Http404:
+        raise HttpError(404, "No such contact.") from None
+    except PermissionDenied:
+        raise HttpError(403, "This account may not change this contact.") from None
 
 
 def _body(contact: Contact, *, created: bool = False) -> dict[str, Any]:
@@ -228,117 +236,76 @@ def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status)
 
 
-class _LeaseLost(Exception):
-    """Another request took over this Idempotency-Key's lease."""
-
-
 @router.post(
     "/",
-    response={201: ContactOut, 400: Error, 403: Error, 409: Error, 422: Error},
+    response={201: ContactOut, 400: Error, 401: Error, 403: Error, 409: Error, 422: Invalid},
     url_name="contacts-create",
     summary="Create a contact (requires an Idempotency-Key header)",
 )
 def create_contact(request: HttpRequest, payload: ContactIn) -> JsonResponse:
     token = _allow(request, Scope.CREATE)
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 200:
-        return _error(400, "An Idempotency-Key header (1 to 200 characters) is required.")
     fields = payload.model_dump()
-    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True)
-    request_hash = hashlib.sha256(canonical.encode()).hexdigest()
-    lease_seconds = getattr(settings, "IDEMPOTENCY_LEASE_SECONDS", 30)
-    now = timezone.now()
-    lease = secrets.token_hex(16)
-    entry = IdempotencyKey(
-        token=token,
-        key=key,
-        request_hash=request_hash,
-        state=IdempotencyState.IN_FLIGHT,
-        lease=lease,
-        locked_until=now + dt.timedelta(seconds=lease_seconds),
-    )
-    # Everything that needs no database is made before each transaction: on SQLite the write
-    # lock is held from its start to its end, and other writers wait.
-    received_at = fields.pop("received_at") or now
-    contact = Contact(**fields, received_at=received_at)
+    contact = Contact(**fields)
+    contact.received_at = contact.received_at or timezone.now()
     try:
-        # The lease only marks the request in flight: if a power cut loses it, the request is
-        # lost with it and nothing was acknowledged, so its commit need not wait for the disk.
-        with non_durable_atomic():
-            insert(entry)
-    except IntegrityError:
-        entry = IdempotencyKey.objects.get(token=token, key=key)
-        if entry.request_hash != request_hash:
-            return _error(422, "This Idempotency-Key was already used with a different body.")
-        if entry.state == IdempotencyState.DONE:
-            response = JsonResponse(entry.response_body, status=entry.response_status or 201)
-            response["Idempotent-Replayed"] = "true"
-            return response
-        taken = 0
-        if entry.locked_until <= now:
-            # The request holding the key died (its process was killed): take it over.
-            taken = IdempotencyKey.objects.filter(
-                pk=entry.pk, state=IdempotencyState.IN_FLIGHT, lease=entry.lease
-            ).update(lease=lease, locked_until=now + dt.timedelta(seconds=lease_seconds))
-        if not taken:
-            return _error(409, "A request with this Idempotency-Key is still in progress.")
-    try:
-        with transaction.atomic(durable=True):
-            actions.receive(contact, actor=token.user)
-            body = _body(contact, created=True)
-            # Still ours? Another request takes the key over only once the lease ran out.
-            done = update(
-                IdempotencyKey,
-                {"pk": entry.pk, "lease": lease, "state": IdempotencyState.IN_FLIGHT},
-                state=IdempotencyState.DONE,
-                response_status=201,
-                response_body=body,
-                contact_id=contact.pk,
-            )
-            if not done:
-                raise _LeaseLost
-    except _LeaseLost:
-        return _error(409, "A request with this Idempotency-Key is still in progress.")
-    except Exception:
-        IdempotencyKey.objects.filter(pk=entry.pk, lease=lease).delete()
-        raise
-    return JsonResponse(body, status=201)
+        with idempotency.once(
+            IdempotencyKey,
+            request.headers.get("Idempotency-Key", ""),
+            payload.model_dump(mode="json"),
+            token=token,
+        ) as attempt:
+            if not attempt.replayed:
+                actions.receive(contact, actor=token.user)
+                attempt.done(201, _body(contact, created=True), contact=contact)
+    except idempotency.Refused as refused:
+        return _error(refused.status, refused.detail)
+    status, body = attempt.response
+    response = JsonResponse(body, status=status)
+    if attempt.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
-@router.get("/", response=Page, url_name="contacts-list", summary="List contacts (summaries)")
-def list_contacts(request: HttpRequest, page: int = 1, status: Status | None = None) -> Any:
-    _allow(request, Scope.READ)
-    contacts = Contact.objects.visible_to(request.user).order_by("-received_at", "-pk")
+@router.get(
+    "/",
+    response={200: Page, 401: Error, 403: Error, 422: Invalid},
+    url_name="contacts-list",
+    summary="List contacts (summaries)",
+)
+def list_contacts(
+    request: HttpRequest,
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1,
+    status: Status | None = None,
+) -> Any:
+    user = _allow(request, Scope.READ).user
+    contacts = Contact.objects.visible_to(user).order_by("-received_at", "-pk")
     if status:
         contacts = contacts.filter(status=status)
-    page = max(1, page)
     rows = list(contacts[(page - 1) * MAX_PER_PAGE : page * MAX_PER_PAGE])
-    record("contact.list", actor=request.user, detail={"via": "api", "count": len(rows)})
+    record("contact.list", actor=user, detail={"via": "api", "count": len(rows)})
     return {"count": contacts.count(), "page": page, "results": rows}
 
 
 @router.get(
     "/{int:contact_id}",
-    response={200: ContactOut, 403: Error, 404: Error},
+    response={200: ContactOut, 401: Error, 403: Error, 404: Error},
     url_name="contacts-detail",
     summary="Read a contact",
 )
 def read_contact(request: HttpRequest, contact_id: int) -> Any:
-    _allow(request, Scope.READ)
-    contact = _get(request.user, contact_id)
-    actions.record_view(contact, request.user, via="api")
+    user = _allow(request, Scope.READ).user
+    contact = _get(user, contact_id)
+    actions.record_view(contact, user, via="api")
     return contact
 
 
 @router.patch(
     "/{int:contact_id}",
-    response={200: ContactOut, 403: Error, 404: Error},
+    response={200: ContactOut, 400: Error, 401: Error, 403: Error, 404: Error, 422: Invalid},
     url_name="contacts-status",
     summary="Update a contact's status",
 )
 def update_status(request: HttpRequest, contact_id: int, payload: StatusIn) -> Any:
-    _allow(request, Scope.UPDATE)
-    contact = _get(request.user, contact_id)
-    if not request.user.has_perm("contacts.change_contact", contact):
-        raise HttpError(403, "This account may not change this contact.")
-    return actions.set_status(contact, payload.status, actor=request.user)
+    user = _allow(request, Scope.UPDATE).user
+    contact = _get(user, contact_id, "contacts.change_contact")
+    return actions.set_status(contact, payload.status, actor=user)

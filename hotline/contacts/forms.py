@@ -34,7 +34,7 @@ class NullableYesNo(forms.TypedChoiceField):
             **kwargs,
         )
 
-    def prepare_value(self, value: Any) -> Any:
+    def prepare_value(self, value: Any) -> str:
         return {True: "yes", False: "no"}.get(value, "")
 
 
@@ -47,7 +47,7 @@ class LocationMixin:
             )
 
 
-class IntakeForm(LocationMixin, forms.ModelForm):
+class IntakeForm(LocationMixin, forms.ModelForm[Contact]):
     """What a specialist records, in the order of a call; defaults suit a phone call."""
 
     request_types = forms.MultipleChoiceField(

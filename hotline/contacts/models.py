@@ -3,13 +3,18 @@ triage, safe-contact plan, referrals, shared resources and service-level deadlin
 
 import datetime as dt
 import hashlib
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from hotline.accounts.models import User
+from hotline.lib import upsert
+from hotline.lib.idempotency import IdempotencyRecord
 
 
 class Channel(models.TextChoices):
@@ -106,6 +111,21 @@ class Outcome(models.TextChoices):
 
 OPEN_STATUSES = [s for s in Status if s != Status.CLOSED]
 
+# Dates a person could mean: nothing this hotline records happened before 2000, a contact is not
+# received in the future (a day's grace for clocks), and a follow-up is planned within 5 years.
+# Outside these, business-time arithmetic would overflow the calendar.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+def validate_received_at(value: dt.datetime) -> None:
+    if value.date() < EARLIEST_DATE or value > timezone.now() + dt.timedelta(days=1):
+        raise ValidationError(_("Enter a time between the year 2000 and now."))
+
+
+def validate_follow_up_on(value: dt.date) -> None:
+    if not EARLIEST_DATE <= value <= timezone.localdate() + dt.timedelta(days=5 * 366):
+        raise ValidationError(_("Enter a date between the year 2000 and five years from now."))
+
 
 class ContactQuerySet(models.QuerySet["Contact"]):
     def open(self) -> "ContactQuerySet":
@@ -123,7 +143,7 @@ class ContactQuerySet(models.QuerySet["Contact"]):
             urgent_first=models.Case(models.When(urgency=Urgency.URGENT, then=0), default=1)
         ).order_by("urgent_first", "received_at", "pk")
 
-    def breached(self, now: Any = None) -> "ContactQuerySet":
+    def breached(self, now: dt.datetime | None = None) -> "ContactQuerySet":
         now = now or timezone.now()
         return (
             self.open()
@@ -134,7 +154,7 @@ class ContactQuerySet(models.QuerySet["Contact"]):
             .filter(sla_paused_since__isnull=True)
         )
 
-    def visible_to(self, user: Any) -> "ContactQuerySet":
+    def visible_to(self, user: User | AnonymousUser | None) -> "ContactQuerySet":
         # A liaison, curator or administrator sees no contact (rules.py: contacts.work).
         if user is None or not user.has_perm("contacts.work"):
             return self.none()
@@ -144,7 +164,9 @@ class ContactQuerySet(models.QuerySet["Contact"]):
 class Contact(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    received_at = models.DateTimeField(
+        _("received"), default=timezone.now, db_index=True, validators=[validate_received_at]
+    )
     caller_type = models.CharField(
         _("caller type"),
         max_length=30,
@@ -179,7 +201,9 @@ class Contact(models.Model):
     narrative = models.TextField(_("narrative"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
-    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    follow_up_on = models.DateField(
+        _("follow up on"), null=True, blank=True, validators=[validate_follow_up_on]
+    )
     # Indexed by contact_queue, which starts with it.
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW
@@ -213,6 +237,8 @@ class Contact(models.Model):
     sla_paused_minutes = models.PositiveIntegerField(default=0)
     breached_at = models.DateTimeField(_("deadline missed"), null=True, blank=True)
     crisis_alerted_at = models.DateTimeField(null=True, blank=True)
+    # The deadline whose nearness was last announced (alerts.warn_at_risk): once per deadline.
+    warned_for = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -250,7 +276,7 @@ class Contact(models.Model):
             dues.append(self.first_response_due)
         return min((due for due in dues if due is not None), default=None)
 
-    def sla_state(self, now: Any = None) -> str:
+    def sla_state(self, now: dt.datetime | None = None) -> str:
         """ "breached", "at_risk" or "" for the nearest open deadline."""
         if self.status == Status.CLOSED or self.sla_paused_since:
             return ""
@@ -266,11 +292,21 @@ class Contact(models.Model):
         return ""
 
 
+class ReferenceCounterManager(models.Manager["ReferenceCounter"]):
+    def next(self, year: int) -> int:
+        """The year's next number. The counter row stays locked until the caller's transaction
+        ends, so a number is never given twice."""
+        (number,) = upsert.increment(ReferenceCounter, year, "last", read=["last"])
+        return int(number)
+
+
 class ReferenceCounter(models.Model):
     """The last reference number given out in a year."""
 
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    objects = ReferenceCounterManager()
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
@@ -325,6 +361,7 @@ class SharedResource(models.Model):
 class NotificationKind(models.TextChoices):
     CRISIS = "crisis", _("Crisis contact waiting")
     BREACH = "breach", _("Deadline missed")
+    AT_RISK = "at_risk", _("Deadline near")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -407,26 +444,13 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class IdempotencyState(models.TextChoices):
-    IN_FLIGHT = "in_flight", _("In flight")
-    DONE = "done", _("Done")
-
-
-class IdempotencyKey(models.Model):
-    """The first response to a POST with an `Idempotency-Key`, per token."""
+class IdempotencyKey(IdempotencyRecord):
+    """The first response to a POST with an `Idempotency-Key`, per token
+    (hotline.lib.idempotency)."""
 
     # Indexed by one_response_per_key, which starts with it.
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+", db_index=False)
-    key = models.CharField(max_length=200)
-    request_hash = models.CharField(max_length=64)
-    state = models.CharField(max_length=10, choices=IdempotencyState.choices)
-    # Who holds an in-flight key, and until when: a request whose process died lets go of it.
-    lease = models.CharField(max_length=32)
-    locked_until = models.DateTimeField()
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

@@ -1,28 +1,31 @@
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest
 from django.db import IntegrityError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import public, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
+from hotline.contacts.access import get_contact_for, get_submitted_contact
 from hotline.contacts.forms import HelpForm, IntakeForm, LibrarySearchForm, PublicForm, TipForm
 from hotline.contacts.models import Contact, Notification, Status, Urgency
 from hotline.contacts.ratelimit import MemoryRateLimiter
+from hotline.directory.access import get_service_for
 from hotline.directory.forms import SearchForm
-from hotline.directory.models import Service
 from hotline.directory.search import search as search_directory
 from hotline.lib.throttle import client_address
+from hotline.library.access import get_published_resource_by_id
 from hotline.library.models import Resource
 from hotline.library.search import search as search_library
 
@@ -30,21 +33,6 @@ QUEUE_LIMIT = 200
 public_form_limiter = MemoryRateLimiter(
     getattr(settings, "PUBLIC_FORM_LIMIT", 5), getattr(settings, "PUBLIC_FORM_SECONDS", 600)
 )
-
-
-def get_contact_for(user: Any, contact_id: int, perm: str = "contacts.view_contact") -> Contact:
-    """The contact if `user` may see it (404 otherwise) and holds `perm` on it (403)."""
-    contact = (
-        Contact.objects.visible_to(user)
-        .select_related("assigned_to", "sla_policy")
-        .filter(pk=contact_id)
-        .first()
-    )
-    if contact is None or not user.has_perm("contacts.view_contact", contact):
-        raise Http404
-    if not user.has_perm(perm, contact):
-        raise PermissionDenied
-    return contact
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -63,7 +51,7 @@ def _public_form(request: HttpRequest, form_class: type[PublicForm], template: s
         # Bots get the look of success and nothing is stored.
         return _no_store(render(request, "contacts/received.html", {"contact": None}))
     if form.is_valid():
-        existing = Contact.objects.filter(form_token_hash=form.token_hash()).first()
+        existing = get_submitted_contact(form.token_hash())
         if existing is None:
             if not public_form_limiter.allow(client_address(request)):
                 response = render(request, "contacts/slow_down.html", status=429)
@@ -72,7 +60,7 @@ def _public_form(request: HttpRequest, form_class: type[PublicForm], template: s
             try:
                 existing = actions.receive(form.contact())
             except IntegrityError:  # the same form sent twice at once: the first one won
-                existing = Contact.objects.get(form_token_hash=form.token_hash())
+                existing = get_submitted_contact(form.token_hash())
         return _no_store(render(request, "contacts/received.html", {"contact": existing}))
     return _no_store(render(request, template, {"form": form}, status=400))
 
@@ -92,7 +80,7 @@ def help_request(request: HttpRequest) -> HttpResponse:
 # --- Console: queue, intake, a contact -----------------------------------------------------------
 
 
-def _queue(user: Any) -> list[Contact]:
+def _queue(user: User) -> list[Contact]:
     return list(
         Contact.objects.visible_to(user)
         .open()
@@ -117,7 +105,7 @@ def _queue(user: Any) -> list[Contact]:
 
 @require_perm("contacts.work")
 @require_safe
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     contacts = _queue(request.user)
     record("contact.list", actor=request.user, detail={"page": "queue", "count": len(contacts)})
     return _no_store(
@@ -127,7 +115,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_perm("contacts.work")
 @require_safe
-def queue_rows(request: HttpRequest) -> HttpResponse:
+def queue_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The queue's rows alone, for the page's own refresh script."""
     return _no_store(
         render(
@@ -140,7 +128,7 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
 
 @require_perm("contacts.work")
 @never_cache
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         contact = form.save(commit=False)
@@ -154,7 +142,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/intake.html", {"form": form})
 
 
-def _detail(request: HttpRequest, contact: Contact, **extra: Any) -> HttpResponse:
+def _detail(request: AuthenticatedHttpRequest, contact: Contact, **extra: Any) -> HttpResponse:
     actions.record_view(contact, request.user)
     place = {"postal_code": contact.postal_code, "city": contact.city, "state": contact.state}
     context = {
@@ -174,13 +162,13 @@ def _detail(request: HttpRequest, contact: Contact, **extra: Any) -> HttpRespons
 
 @require_perm("contacts.work")
 @require_safe
-def detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     return _detail(request, get_contact_for(request.user, contact_id))
 
 
 @require_perm("contacts.work")
 @require_POST
-def panel(request: HttpRequest, contact_id: int) -> HttpResponse:
+def panel(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     """The side panel's searches. The caller's location travels in this POST body only."""
     contact = get_contact_for(request.user, contact_id)
     extra: dict[str, Any] = {}
@@ -202,7 +190,7 @@ def panel(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.work")
 @never_cache
-def edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
     form = IntakeForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -216,7 +204,7 @@ def edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.work")
 @require_POST
-def claim(request: HttpRequest, contact_id: int) -> HttpResponse:
+def claim(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.claim_contact")
     actions.claim(contact, actor=request.user)
     messages.success(request, _("You have claimed %s.") % contact.reference)
@@ -225,12 +213,13 @@ def claim(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.work")
 @require_POST
-def refer(request: HttpRequest, contact_id: int) -> HttpResponse:
+def refer(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
-    service = get_object_or_404(
-        Service.objects.all(),
-        pk=request.POST.get("service_id", ""),
-    )
+    try:
+        service_id = UUID(request.POST.get("service_id", ""))
+    except ValueError:
+        raise BadRequest("service_id is not a service's id.") from None
+    service = get_service_for(request.user, service_id)
     actions.refer(contact, service, actor=request.user)
     messages.success(request, _("Referral recorded: %s.") % service.name)
     return redirect("contacts:detail", contact_id=contact.pk)
@@ -238,13 +227,13 @@ def refer(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.work")
 @require_POST
-def share(request: HttpRequest, contact_id: int) -> HttpResponse:
+def share(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
     try:
         resource_id = int(request.POST.get("resource_id", ""))
     except ValueError:
-        raise Http404 from None
-    resource = get_object_or_404(Resource.objects.published(), pk=resource_id)
+        raise BadRequest("resource_id is not a resource's id.") from None
+    resource = get_published_resource_by_id(resource_id)
     actions.share(contact, resource, actor=request.user)
     messages.success(request, _("Resource shared: %s.") % resource.title)
     return redirect("contacts:detail", contact_id=contact.pk)
@@ -255,7 +244,7 @@ def share(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @require_perm("contacts.supervise")
 @require_safe
-def supervisor(request: HttpRequest) -> HttpResponse:
+def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate()
     open_contacts = Contact.objects.open()
@@ -303,14 +292,14 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 
 @require_perm("contacts.supervise")
 @require_POST
-def duty(request: HttpRequest) -> HttpResponse:
-    actions.set_duty(request.user, request.POST.get("on_duty") == "1")  # type: ignore[arg-type]
+def duty(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actions.set_duty(request.user, request.POST.get("on_duty") == "1")
     return redirect("contacts:supervisor")
 
 
 @require_perm("contacts.work")
 @never_cache
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     items = list(Notification.objects.filter(user=user).select_related("contact")[:100])

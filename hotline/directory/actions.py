@@ -5,15 +5,11 @@ import secrets
 import uuid
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from hotline.audit.actions import record
-from hotline.directory import index, profile
+from hotline.directory import emails, index, profile
 from hotline.directory.models import (
     Address,
     ApplicationStatus,
@@ -146,10 +142,6 @@ def set_listing_status(actor: Any, organization: Organization, status: ListingSt
 # --- Applications to join ----------------------------------------------------------------------
 
 
-def application_link(application: JoinApplication) -> str:
-    return settings.SITE_URL + reverse("directory:join_edit", args=[application.token])
-
-
 @transaction.atomic
 def submit_application(application: JoinApplication) -> JoinApplication:
     application.token = secrets.token_urlsafe(32)
@@ -167,13 +159,6 @@ def resubmit_application(application: JoinApplication) -> None:
     record("directory.apply_resubmit", obj=application)
 
 
-def _tell_applicant(application: JoinApplication, subject: str, body: str) -> None:
-    email, name = application.contact_email, settings.HOTLINE_NAME
-    transaction.on_commit(
-        lambda: send_mail(f"{name}: {subject}", body, None, [email], fail_silently=True)
-    )
-
-
 @transaction.atomic
 def request_changes(actor: Any, application: JoinApplication, message: str) -> None:
     application.status = ApplicationStatus.CHANGES_REQUESTED
@@ -182,15 +167,7 @@ def request_changes(actor: Any, application: JoinApplication, message: str) -> N
     application.updated_at = timezone.now()
     application.save()
     record("directory.application_changes", actor=actor, obj=application)
-    _tell_applicant(
-        application,
-        _("changes to your directory application"),
-        _(
-            "We need a few changes before we can list your organization:\n\n%(message)s\n\n"
-            "Update your application here: %(link)s"
-        )
-        % {"message": message, "link": application_link(application)},
-    )
+    emails.changes_requested.send(application.pk)
 
 
 @transaction.atomic
@@ -201,7 +178,7 @@ def decline(actor: Any, application: JoinApplication, message: str) -> None:
     application.updated_at = timezone.now()
     application.save()
     record("directory.application_decline", actor=actor, obj=application)
-    _tell_applicant(application, _("your directory application"), message)
+    emails.declined.send(application.pk)
 
 
 def ensure_taxonomy() -> None:
@@ -321,9 +298,5 @@ def approve(actor: Any, application: JoinApplication) -> Organization:
         obj=application,
         detail={"organization": str(organization.pk)},
     )
-    _tell_applicant(
-        application,
-        _("your organization is listed"),
-        _("Thank you. Your organization is now listed in our referral directory."),
-    )
+    emails.listed.send(application.pk)
     return organization

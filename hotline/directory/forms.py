@@ -12,6 +12,7 @@ from hotline.directory.search import DEFAULT_RADIUS, RADIUS_CHOICES, Query
 
 @cache
 def state_choices() -> list[tuple[str, str]]:
+    """A constant (the ZIP package's data, not the database): kept for the process's life."""
     states = sorted({place.state for place in geo.all_zips()})
     return [("", "—"), *[(state, state) for state in states]]
 
@@ -125,7 +126,7 @@ class FlagForm(forms.Form):
         return data
 
 
-class JoinForm(forms.ModelForm):
+class JoinForm(forms.ModelForm[JoinApplication]):
     kind = forms.ChoiceField(label=_("Kind of organization"), choices=profile.choices("org_kind"))
     categories = forms.MultipleChoiceField(
         label=_("Services you offer"),

@@ -8,10 +8,9 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -22,6 +21,13 @@ from django.views.decorators.http import require_POST
 from hotline.accounts.access import public, require_perm
 from hotline.audit.actions import record
 from hotline.directory import actions, exporter, profile
+from hotline.directory.access import (
+    get_application_for,
+    get_application_to_edit,
+    get_flag_for,
+    get_organization_for,
+    get_service_for,
+)
 from hotline.directory.forms import (
     DecisionForm,
     ExportForm,
@@ -41,36 +47,12 @@ from hotline.directory.models import (
     Location,
     Organization,
     Phone,
-    Service,
     ServiceAtLocation,
 )
 from hotline.directory.search import Hit, Results, search
 from hotline.lib.throttle import Throttle, client_address
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-
-
-# --- Access helpers (STYLE.md: one per model, never a bare get in a view) -----------------------
-
-
-def get_organization_for(user: Any, organization_id: UUID) -> Organization:
-    """Staff who search see every listing; the public sees listed ones only (user None)."""
-    organization = get_object_or_404(Organization, pk=organization_id)
-    if user is None and organization.listing_status != ListingStatus.LISTED:
-        raise Http404
-    return organization
-
-
-def get_service_for(user: Any, service_id: UUID) -> Service:
-    return get_object_or_404(Service.objects.select_related("organization"), pk=service_id)
-
-
-def get_application_for(user: Any, application_id: int) -> JoinApplication:
-    return get_object_or_404(JoinApplication, pk=application_id)
-
-
-def get_flag_for(user: Any, flag_id: int) -> ListingFlag:
-    return get_object_or_404(ListingFlag.objects.select_related("service"), pk=flag_id)
 
 
 # --- Search --------------------------------------------------------------------------------------
@@ -421,12 +403,12 @@ def export_view(request: HttpRequest) -> HttpResponse:
             listed_only=not form.cleaned_data["include_withdrawn"],
         )
         fmt = form.cleaned_data["format"]
-        with transaction.atomic():
-            record(
-                "directory.export",
-                actor=request.user,
-                detail={"format": fmt, "confidential": scope.include_confidential},
-            )
+        # The one write: record() is a transaction of its own when none is open.
+        record(
+            "directory.export",
+            actor=request.user,
+            detail={"format": fmt, "confidential": scope.include_confidential},
+        )
         if fmt == "csv":
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -455,11 +437,10 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = client_address(request)
-        if JOIN_THROTTLE.blocked(address):
+        if JOIN_THROTTLE.take(address) is None:
             return render(
                 request, "directory/join.html", {"form": form, "throttled": True}, status=429
             )
-        JOIN_THROTTLE.hit(address)
         actions.submit_application(form.save(commit=False))
         return render(request, "directory/join_thanks.html")
     return render(request, "directory/join.html", {"form": form})
@@ -467,11 +448,7 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @public
 def join_edit(request: HttpRequest, token: str) -> HttpResponse:
-    item = JoinApplication.objects.filter(
-        token=token, status=ApplicationStatus.CHANGES_REQUESTED
-    ).first()
-    if item is None:
-        raise Http404
+    item = get_application_to_edit(token)
     form = JoinForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
         actions.resubmit_application(form.save(commit=False))

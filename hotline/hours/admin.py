@@ -3,24 +3,24 @@ from django.contrib import admin
 from hotline.hours.models import Calendar, Holiday, OpeningHours, SlaPolicy
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(admin.TabularInline[OpeningHours, Calendar]):
     model = OpeningHours
     extra = 0
 
 
-class HolidayInline(admin.TabularInline):
+class HolidayInline(admin.TabularInline[Holiday, Calendar]):
     model = Holiday
     extra = 0
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(admin.ModelAdmin[Calendar]):
     list_display = ["name", "time_zone", "always_open", "holiday_country"]
     inlines = [OpeningHoursInline, HolidayInline]
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
     list_display = [
         "position",
         "name",

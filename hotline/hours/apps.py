@@ -7,3 +7,8 @@ class HoursConfig(AppConfig):
     label = "hours"
     verbose_name = _("Service hours")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Every process must follow changes to the policies, also one that never reads them
+        # (Django admin in a web process): the shared value connects its signals on import.
+        import hotline.hours.policy  # noqa: F401

@@ -1,24 +1,11 @@
 """Choosing the SLA policy of a contact and computing its deadlines."""
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass
-from typing import Any
-
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from hotline.hours import business
 from hotline.hours.models import Calendar, Holiday, OpeningHours, SlaPolicy
-
-# Every contact received needs the active policies and their calendars' schedules (three
-# queries), which change a few times a year: each process keeps them this long, and forgets
-# them at once when it changes them itself.
-POLICY_CACHE_SECONDS = 30
-_cache = threading.local()
-_generation = 0  # bumped by every change made in this process
+from hotline.lib.cache import Shared
 
 
 @dataclass(frozen=True)
@@ -28,36 +15,27 @@ class Deadlines:
     resolution_due: dt.datetime | None
 
 
-def active_policies() -> list[SlaPolicy]:
-    """The active policies in order, each with its calendar and the calendar's schedule, from
-    this thread's cache when it is fresh."""
-    now = time.monotonic()
-    cached = getattr(_cache, "policies", None)
-    if cached is not None and cached[0] == _generation and cached[1] > now:
-        return cached[2]
+def _read_policies() -> list[SlaPolicy]:
     policies = list(SlaPolicy.objects.active().select_related("calendar"))
     schedules: dict[int, business.Schedule] = {}
     for policy in policies:
         if policy.calendar_id not in schedules:
             schedules[policy.calendar_id] = policy.calendar.schedule()
         policy.calendar._schedule = schedules[policy.calendar_id]  # type: ignore[attr-defined]
-    _cache.policies = (_generation, now + POLICY_CACHE_SECONDS, policies)
     return policies
 
 
-def forget_policies() -> None:
-    global _generation
-    _generation += 1
+# Every contact received needs the active policies and their calendars' schedules (three
+# queries), which change a few times a year: each process keeps them until one of these rows
+# changes, in whichever process (lib/cache.py).
+POLICIES = Shared(
+    "hours.policies", _read_policies, depends_on=[SlaPolicy, Calendar, OpeningHours, Holiday]
+)
 
 
-@receiver([post_save, post_delete], sender=SlaPolicy)
-@receiver([post_save, post_delete], sender=Calendar)
-@receiver([post_save, post_delete], sender=OpeningHours)
-@receiver([post_save, post_delete], sender=Holiday)
-def _policies_changed(**kwargs: Any) -> None:
-    forget_policies()
-    # Again after the commit: a thread may have read the old rows in between.
-    transaction.on_commit(forget_policies)
+def active_policies() -> list[SlaPolicy]:
+    """The active policies in order, each with its calendar and the calendar's schedule."""
+    return POLICIES.get()
 
 
 def choose(urgency: str, request_types: list[str], received_at: dt.datetime) -> SlaPolicy | None:

@@ -3,7 +3,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from hotline.lib import context
+from hotline.lib import cache, context
 
 # No inline script or style, nothing from another host: pages work without JavaScript and
 # a visitor's browser talks to this server only.
@@ -57,3 +57,15 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class SharedValuesMiddleware:
+    """Reads the generations of the values each process keeps (lib/cache.py) at most once per
+    request, in one query, and only when the request uses one."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with cache.checked_once():
+            return self.get_response(request)

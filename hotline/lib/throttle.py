@@ -22,25 +22,32 @@ def client_address(request: HttpRequest) -> str:
 
 
 class Throttle:
+    """At most `limit` attempts per key in `seconds`, counted atomically across processes.
+
+    Each attempt takes one of `limit` numbered slots with the cache's `add`, which only one
+    writer can win for a slot (the database cache's unique key; memcached and Redis say the
+    same), and each slot lapses `seconds` after it was taken. So attempts sent at once cannot
+    all read "not blocked" and all go ahead: the limit-plus-first finds every slot taken. An
+    attempt that turns out not to count (a correct password) gives its slot back.
+    """
+
     def __init__(self, scope: str, limit: int, seconds: int) -> None:
         self.scope, self.limit, self.seconds = scope, limit, seconds
 
-    def _key(self, *parts: str) -> str:
+    def _slots(self, *parts: str) -> list[str]:
         message = "\x1f".join([self.scope, *parts]).encode()
         digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-        return f"throttle:{digest}"
+        return [f"throttle:{digest}:{n}" for n in range(self.limit)]
 
-    def blocked(self, *parts: str) -> bool:
-        return int(cache.get(self._key(*parts), 0)) >= self.limit
+    def take(self, *parts: str) -> str | None:
+        """A slot for one attempt, or None when all are taken (the attempt must not go ahead)."""
+        for slot in self._slots(*parts):
+            if cache.add(slot, 1, self.seconds):
+                return slot
+        return None
 
-    def hit(self, *parts: str) -> None:
-        key = self._key(*parts)
-        # The window starts at the first failure and is not extended by later ones.
-        if not cache.add(key, 1, self.seconds):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.add(key, 1, self.seconds)
+    def give_back(self, slot: str) -> None:
+        cache.delete(slot)
 
     def reset(self, *parts: str) -> None:
-        cache.delete(self._key(*parts))
+        cache.delete_many(self._slots(*parts))

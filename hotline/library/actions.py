@@ -1,12 +1,16 @@
 """Writes to the library: the seed loader and curators' changes, each with its audit event."""
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.db import transaction
+from django.utils.functional import Promise
 
+from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.library.models import (
     LANGUAGE_NAMES,
@@ -19,6 +23,7 @@ from hotline.library.models import (
     Publisher,
     Resource,
     ResourceType,
+    Term,
     Topic,
     TopicCode,
 )
@@ -39,7 +44,7 @@ class SeedResult:
 
 def ensure_vocabulary() -> None:
     """The built-in audiences, topics and languages, in their order; existing rows are kept."""
-    vocabularies: list[tuple[Any, list[tuple[str, Any]]]] = [
+    vocabularies: list[tuple[type[Term], Sequence[tuple[str, str | Promise]]]] = [
         (Audience, AudienceCode.choices),
         (Topic, TopicCode.choices),
         (Language, list(LANGUAGE_NAMES.items())),
@@ -58,7 +63,9 @@ def _codes(rows: list[Any], known: set[str], what: str, slug: str) -> list[str]:
 
 
 @transaction.atomic
-def load_seed(path: Path = SEED_FILE, *, update: bool = False, actor: Any = None) -> SeedResult:
+def load_seed(
+    path: Path = SEED_FILE, *, update: bool = False, actor: User | None = None
+) -> SeedResult:
     """Load the hand-curated seed library. Resources already present (by slug) are left as
     curators made them unless `update` is set. All or nothing: a bad entry changes nothing."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -136,12 +143,12 @@ def load_seed(path: Path = SEED_FILE, *, update: bool = False, actor: Any = None
     return result
 
 
-def changed_fields(form: Any) -> str:
+def changed_fields(form: forms.BaseForm) -> str:
     return ",".join(sorted(form.changed_data))
 
 
 @transaction.atomic
-def save_resource(form: Any, *, actor: Any) -> Resource:
+def save_resource(form: forms.ModelForm[Resource], *, actor: User) -> Resource:
     """Save a curator's resource form (new or changed) with its audit event."""
     is_new = form.instance.pk is None
     resource: Resource = form.save()
@@ -155,6 +162,6 @@ def save_resource(form: Any, *, actor: Any) -> Resource:
 
 
 @transaction.atomic
-def delete_resource(resource: Resource, *, actor: Any) -> None:
+def delete_resource(resource: Resource, *, actor: User) -> None:
     record("library.resource_delete", actor=actor, obj=resource)
     resource.delete()

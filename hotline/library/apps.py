@@ -7,4 +7,7 @@ class LibraryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # The filter lists follow changes made in any process, also one that never shows them:
+        # the shared value connects its signals on import (lib/cache.py).
+        import hotline.library.forms
         import hotline.library.signals  # noqa: F401

@@ -7,6 +7,7 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from hotline.lib.cache import Shared
 from hotline.lib.forms import https_by_default
 from hotline.library.models import (
     Audience,
@@ -14,7 +15,6 @@ from hotline.library.models import (
     Publisher,
     Resource,
     ResourceType,
-    Revision,
     Topic,
 )
 
@@ -36,18 +36,8 @@ class FilterLists:
         return self.html[key]
 
 
-_cached: tuple[str, FilterLists] | None = None
-
-
-def filter_lists() -> FilterLists:
-    """The filter lists, read again only when the library changed (models.Revision): four
-    queries and their options were most of the library page's time."""
-    global _cached
-    token = Revision.current()  # first: lists read after it are at least as new
-    cached = _cached
-    if cached is not None and token is not None and cached[0] == token:
-        return cached[1]
-    lists = FilterLists(
+def _read_filter_lists() -> FilterLists:
+    return FilterLists(
         {
             "audience": [("", _("All audiences")), *terms(Audience.objects.all())],
             "type": [("", _("All types")), *ResourceType.choices],
@@ -59,9 +49,19 @@ def filter_lists() -> FilterLists:
             "language": [("", _("All languages")), *terms(Language.objects.in_use())],
         }
     )
-    if token is not None:
-        _cached = (token, lists)
-    return lists
+
+
+# Four queries and their options were most of the library page's time: each process keeps the
+# lists until the library changes, in whichever process (lib/cache.py).
+FILTER_LISTS = Shared(
+    "library.filter_lists",
+    _read_filter_lists,
+    depends_on=[Resource, Audience, Topic, Language, Publisher],
+)
+
+
+def filter_lists() -> FilterLists:
+    return FILTER_LISTS.get()
 
 
 def terms(queryset: Any) -> list[tuple[str, Any]]:
@@ -111,7 +111,7 @@ class LibraryFilterForm(forms.Form):
         return resources
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(forms.ModelForm[Resource]):
     class Meta:
         formfield_callback = https_by_default
         model = Resource

@@ -5,8 +5,7 @@ code. The codes below are the built-in vocabulary: their labels are translated; 
 is not built in shows its own `name`.
 """
 
-import uuid
-from typing import Any
+from typing import TypeVar
 
 from django.db import models
 from django.urls import reverse
@@ -106,8 +105,13 @@ LANGUAGE_NAMES: dict[str, Promise] = {
 }
 
 
-class VocabularyQuerySet(models.QuerySet[Any]):
-    def in_use(self) -> "VocabularyQuerySet":
+_Term = TypeVar("_Term", bound=models.Model)
+
+
+class VocabularyQuerySet(models.QuerySet[_Term]):
+    """For terms (audiences, topics, languages) and publishers."""
+
+    def in_use(self) -> "VocabularyQuerySet[_Term]":
         """Only the terms at least one published resource carries (an indexed EXISTS per term,
         not a join over every resource)."""
         relation = self.model._meta.get_field("resources")
@@ -145,7 +149,7 @@ class Term(models.Model):
         return str(self.label)
 
     @property
-    def label(self) -> Any:
+    def label(self) -> str | Promise:
         return self.BUILT_IN.get(self.code, self.name)
 
     @property
@@ -164,7 +168,7 @@ class Audience(Term):
         return reverse("site:audience", kwargs={"slug": self.slug})
 
     @property
-    def short_label(self) -> Any:
+    def short_label(self) -> str | Promise:
         return AUDIENCE_SHORT_LABELS.get(self.code, self.name)
 
 
@@ -267,13 +271,13 @@ class Resource(models.Model):
         return reverse("library:resource", kwargs={"slug": self.slug})
 
     @property
-    def type_label(self) -> Any:
+    def type_label(self) -> str | Promise:
         """What get_resource_type_display() gives, without rebuilding a dictionary of every
         type's label on each call (a list of 20 resources spent 2 ms on it)."""
         return TYPE_LABELS.get(self.resource_type, self.resource_type)
 
 
-TYPE_LABELS: dict[str, Any] = dict(ResourceType.choices)
+TYPE_LABELS: dict[str, str | Promise] = dict(ResourceType.choices)
 
 
 class Collection(models.Model):
@@ -342,26 +346,3 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
-
-
-class Revision(models.Model):
-    """One row whose token changes with every change to the library's resources and
-    vocabularies, in the same transaction (signals.py). A process keeps what it derives from
-    the library, such as the filter lists, while the token stays the same: a curator's change
-    shows at once in every process. Random rather than counted, so that a change rolled back
-    leaves no number for a later change to take again."""
-
-    token = models.CharField(max_length=32)
-
-    def __str__(self) -> str:
-        return self.token
-
-    @classmethod
-    def current(cls) -> str | None:
-        return cls.objects.filter(pk=1).values_list("token", flat=True).first()
-
-    @classmethod
-    def bump(cls) -> None:
-        token = uuid.uuid4().hex
-        if not cls.objects.filter(pk=1).update(token=token):
-            cls.objects.update_or_create(pk=1, defaults={"token": token})

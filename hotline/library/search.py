@@ -27,10 +27,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Q
 from django.utils import translation
+from django.utils.functional import Promise
 
-from hotline.library.models import Resource, Revision, SearchWord
+from hotline.library.models import Resource, SearchWord
 
 WORD = re.compile(r"[a-z0-9]+")
 MAX_TERMS = 8
@@ -236,7 +238,7 @@ class Document:
         return " ".join([self.title, self.summary, self.publisher, self.topics, self.extra])
 
 
-def in_every_language(labels: Iterable[Any]) -> str:
+def in_every_language(labels: Iterable[str | Promise]) -> str:
     labels = list(labels)
     names: list[str] = []
     for code, _name in settings.LANGUAGES:
@@ -345,16 +347,21 @@ class Engine(ABC):
     def title_expression(self, groups: list[list[str]], conjunction: str) -> str:
         return self.expression(groups, conjunction)
 
-    def count(self, cursor: Any, sql: str, expression: str) -> int:
+    def count(self, cursor: CursorWrapper, sql: str, expression: str) -> int:
         cursor.execute(sql, [expression])
         return int(cursor.fetchone()[0])
 
-    def ids(self, cursor: Any, sql: str, params: list[Any]) -> list[int]:
+    def ids(self, cursor: CursorWrapper, sql: str, params: list[Any]) -> list[int]:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
     def match(
-        self, cursor: Any, groups: list[list[str]], conjunction: str, published: bool, limit: int
+        self,
+        cursor: CursorWrapper,
+        groups: list[list[str]],
+        conjunction: str,
+        published: bool,
+        limit: int,
     ) -> list[int]:
         everywhere = self.expression(groups, conjunction)
         matches = self.count(cursor, self.count_sql, everywhere)
@@ -367,7 +374,12 @@ class Engine(ABC):
         return merged(first, rest, limit)
 
     def title_first(
-        self, cursor: Any, groups: list[list[str]], conjunction: str, published: bool, limit: int
+        self,
+        cursor: CursorWrapper,
+        groups: list[list[str]],
+        conjunction: str,
+        published: bool,
+        limit: int,
     ) -> list[int]:
         """The matches with the words in their title, ranked, if they are few enough."""
         in_title = self.title_expression(groups, conjunction)
@@ -387,17 +399,17 @@ class SQLiteEngine(Engine):
     count_sql, ranked_sql, unranked_sql = SQLITE_COUNT, SQLITE_RANKED, SQLITE_UNRANKED
     title_count_sql, title_ranked_sql = SQLITE_COUNT, SQLITE_RANKED
 
-    def delete(self, cursor: Any, ids: Sequence[int]) -> None:
+    def delete(self, cursor: CursorWrapper, ids: Sequence[int]) -> None:
         cursor.executemany("DELETE FROM library_search_fts WHERE rowid = %s", [(i,) for i in ids])
 
-    def insert(self, cursor: Any, documents: Sequence[Document]) -> None:
+    def insert(self, cursor: CursorWrapper, documents: Sequence[Document]) -> None:
         cursor.executemany(
             "INSERT INTO library_search_fts (rowid, title, summary, publisher, topics, extra) "
             "VALUES (%s, %s, %s, %s, %s, %s)",
             rows(documents),
         )
 
-    def clear(self, cursor: Any) -> None:
+    def clear(self, cursor: CursorWrapper) -> None:
         cursor.execute("DELETE FROM library_search_fts")
 
     def expression(self, groups: list[list[str]], conjunction: str) -> str:
@@ -421,7 +433,12 @@ class PostgresEngine(Engine):
     title_count_sql, title_ranked_sql = POSTGRES_TITLE_COUNT, POSTGRES_TITLE_RANKED
 
     def match(
-        self, cursor: Any, groups: list[list[str]], conjunction: str, published: bool, limit: int
+        self,
+        cursor: CursorWrapper,
+        groups: list[list[str]],
+        conjunction: str,
+        published: bool,
+        limit: int,
     ) -> list[int]:
         everywhere = self.expression(groups, conjunction)
         newest = self.ids(cursor, POSTGRES_NEWEST, [everywhere, RANK_ALL + 1])
@@ -434,7 +451,12 @@ class PostgresEngine(Engine):
         return merged(first, rest, limit)
 
     def newest_shown(
-        self, cursor: Any, expression: str, newest: list[int], published: bool, wanted: int
+        self,
+        cursor: CursorWrapper,
+        expression: str,
+        newest: list[int],
+        published: bool,
+        wanted: int,
     ) -> list[int]:
         """The `wanted` newest matches that may be shown, going on after `newest` (a full
         batch of RANK_ALL + 1) as far as needed. `asked` is how many the last read asked for:
@@ -452,22 +474,22 @@ class PostgresEngine(Engine):
             asked = wanted - len(shown)
             batch = self.ids(cursor, POSTGRES_OLDER, [expression, batch[-1], asked])
 
-    def visible(self, cursor: Any, batch: list[int], published: bool) -> list[int]:
+    def visible(self, cursor: CursorWrapper, batch: list[int], published: bool) -> list[int]:
         """The batch (newest first) without unpublished resources, unless staff ask."""
         if not published or not batch:
             return batch
         hidden = set(self.ids(cursor, POSTGRES_HIDDEN, [batch[-1], batch[0]]))
         return [pk for pk in batch if pk not in hidden]
 
-    def delete(self, cursor: Any, ids: Sequence[int]) -> None:
+    def delete(self, cursor: CursorWrapper, ids: Sequence[int]) -> None:
         cursor.execute(
             "DELETE FROM library_search_document WHERE resource_id = ANY(%s)", [list(ids)]
         )
 
-    def insert(self, cursor: Any, documents: Sequence[Document]) -> None:
+    def insert(self, cursor: CursorWrapper, documents: Sequence[Document]) -> None:
         cursor.executemany(POSTGRES_INSERT, rows_with_title(documents))
 
-    def clear(self, cursor: Any) -> None:
+    def clear(self, cursor: CursorWrapper) -> None:
         cursor.execute("TRUNCATE library_search_document")
 
     def expression(self, groups: list[list[str]], conjunction: str) -> str:
@@ -524,7 +546,9 @@ def rebuild(batch: int = 500) -> int:
     ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         index(ids[start : start + batch])
-    Revision.bump()  # after a bulk load, which sent no signals
+    from hotline.library.forms import FILTER_LISTS
+
+    FILTER_LISTS.changed()  # after a bulk load, which sent no signals
     return len(ids)
 
 

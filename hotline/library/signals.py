@@ -1,5 +1,5 @@
-"""Keep the search index in step with every save, delete and topic or audience change, and
-mark every change of the library (models.Revision) for the processes that cache its lists."""
+"""Keep the search index in step with every save, delete and topic or audience change. (The
+filter lists follow the library by themselves: forms.FILTER_LISTS.)"""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from hotline.library import search
-from hotline.library.models import Audience, Language, Publisher, Resource, Revision, Topic
+from hotline.library.models import Audience, Publisher, Resource, Topic
 
 
 @receiver(post_save, sender=Resource)
@@ -63,22 +63,3 @@ def term_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
 @receiver(post_delete, sender=Audience)
 def term_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     search.index(getattr(instance, "_library_reindex", []))
-
-
-@receiver(post_save, sender=Resource)
-@receiver(post_delete, sender=Resource)
-@receiver(post_save, sender=Audience)
-@receiver(post_delete, sender=Audience)
-@receiver(post_save, sender=Topic)
-@receiver(post_delete, sender=Topic)
-@receiver(post_save, sender=Language)
-@receiver(post_delete, sender=Language)
-@receiver(post_save, sender=Publisher)
-@receiver(post_delete, sender=Publisher)
-@receiver(m2m_changed, sender=Resource.audiences.through)
-@receiver(m2m_changed, sender=Resource.topics.through)
-@receiver(m2m_changed, sender=Resource.languages.through)
-def library_changed(sender: Any, **kwargs: Any) -> None:
-    # Relation changes are signalled before and after; saves and deletes carry no action.
-    if kwargs.get("action", "post_").startswith("post_"):
-        Revision.bump()

@@ -4,21 +4,22 @@ from typing import cast
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import public, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
 from hotline.library import search
+from hotline.library.access import get_collection, get_published_resource, get_resource_for_curator
 from hotline.library.actions import delete_resource, save_resource
 from hotline.library.forms import LibraryFilterForm, ResourceForm
-from hotline.library.models import Collection, Resource
+from hotline.library.models import Resource
 
 PAGE_SIZE = 20
 SEARCH_LIMIT = 500  # the best 500 matches are enough to page through
 
 
-def ranked_page(ids: Sequence[int], number: str | None) -> tuple[Page, list[Resource]]:
+def ranked_page(ids: Sequence[int], number: str | None) -> tuple[Page[int], list[Resource]]:
     """One page of resources in the order of `ids` (a search ranking, or a query of ids)."""
     page = Paginator(ids, PAGE_SIZE).get_page(number)
     by_id = Resource.objects.for_listing().in_bulk(list(page.object_list))
@@ -64,25 +65,16 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def get_published(slug: str) -> Resource:
-    return get_object_or_404(
-        Resource.objects.published()
-        .select_related("publisher")
-        .prefetch_related("audiences", "topics", "languages", "collections"),
-        slug=slug,
-    )
-
-
 @public
 @require_safe
 def resource(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "library/resource.html", {"resource": get_published(slug)})
+    return render(request, "library/resource.html", {"resource": get_published_resource(slug)})
 
 
 @public
 @require_safe
 def resource_file(request: HttpRequest, slug: str) -> HttpResponse:
-    found = get_published(slug)
+    found = get_published_resource(slug)
     if not found.file:
         raise Http404
     # A streaming response; `public` is typed for plain ones.
@@ -92,7 +84,7 @@ def resource_file(request: HttpRequest, slug: str) -> HttpResponse:
 @public
 @require_safe
 def collection(request: HttpRequest, slug: str) -> HttpResponse:
-    found = get_object_or_404(Collection.objects.select_related("publisher"), slug=slug)
+    found = get_collection(slug)
     items = [
         item.resource
         for item in found.items.select_related("resource__publisher").filter(
@@ -106,7 +98,7 @@ def collection(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_perm("library.manage")
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     resources = Resource.objects.select_related("publisher")
     if query:
@@ -119,7 +111,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("library.manage")
-def manage_new(request: HttpRequest) -> HttpResponse:
+def manage_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ResourceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         created = save_resource(form, actor=request.user)
@@ -129,8 +121,8 @@ def manage_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("library.manage")
-def manage_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
-    found = get_object_or_404(Resource, pk=resource_id)
+def manage_edit(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
+    found = get_resource_for_curator(resource_id)
     form = ResourceForm(request.POST or None, request.FILES or None, instance=found)
     if request.method == "POST" and form.is_valid():
         save_resource(form, actor=request.user)
@@ -141,8 +133,8 @@ def manage_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 @require_POST
 @require_perm("library.manage")
-def manage_delete(request: HttpRequest, resource_id: int) -> HttpResponse:
-    found = get_object_or_404(Resource, pk=resource_id)
+def manage_delete(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
+    found = get_resource_for_curator(resource_id)
     delete_resource(found, actor=request.user)
     messages.success(request, _("The resource was deleted."))
     return redirect("library:manage")

@@ -4,7 +4,7 @@ from hotline.library.forms import https_by_default
 from hotline.site.models import PublicSettings
 
 
-class PublicSettingsForm(forms.ModelForm):
+class PublicSettingsForm(forms.ModelForm[PublicSettings]):
     class Meta:
         formfield_callback = https_by_default
         model = PublicSettings

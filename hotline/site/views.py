@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from hotline.accounts.access import public, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
+from hotline.library.access import get_audience
 from hotline.library.models import Audience, Collection, Resource, ResourceType
 from hotline.site.actions import update_public_settings
 from hotline.site.forms import PublicSettingsForm
@@ -26,9 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def audience(request: HttpRequest, slug: str) -> HttpResponse:
     """Every published resource that serves one audience, grouped by type."""
-    found = Audience.objects.filter(code=slug.replace("-", "_")).first()
-    if found is None or "_" in slug:
-        raise Http404
+    found = get_audience(slug)
     resources = list(
         Resource.objects.published().filter(audiences=found).for_listing().order_by("title")
     )
@@ -61,12 +60,12 @@ def safety(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("site.view_console")
-def console(request: HttpRequest) -> HttpResponse:
+def console(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "site/console.html")
 
 
 @require_perm("hotline_site.manage_public_settings")
-def public_settings(request: HttpRequest) -> HttpResponse:
+def public_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PublicSettingsForm(request.POST or None, instance=PublicSettings.current())
     if request.method == "POST" and form.is_valid():
         update_public_settings(form, actor=request.user)

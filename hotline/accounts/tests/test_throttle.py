@@ -63,3 +63,45 @@ def test_the_cache_holds_neither_name_nor_address(settings) -> None:
         rows = cursor.fetchall()
     assert rows
     assert not any("maria" in str(row) or "203.0.113.5" in str(row) for row in rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_passwords_sent_at_once_are_checked_at_most_the_limit(settings) -> None:
+    import threading
+
+    from django.contrib.auth.signals import user_login_failed
+    from django.db import connections
+
+    settings.LOGIN_THROTTLE_ATTEMPTS = 5
+    make_user(Role.SPECIALIST, "maria")
+    checked: list[str] = []
+    lock = threading.Lock()
+
+    def count(**kwargs: object) -> None:
+        with lock:
+            checked.append("x")
+
+    user_login_failed.connect(count)
+    start = threading.Barrier(30)
+    answers: list[int] = []
+
+    def one() -> None:
+        try:
+            start.wait()
+            status = attempt("maria", "wrong", "203.0.113.5")
+            with lock:
+                answers.append(status)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one) for _ in range(30)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        user_login_failed.disconnect(count)
+    assert len(answers) == 30
+    assert len(checked) <= 5, f"{len(checked)} of 30 passwords were checked"
+    assert answers.count(429) >= 25

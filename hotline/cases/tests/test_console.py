@@ -7,11 +7,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from conftest import send_queued_emails
 from hotline.audit.models import AuditEvent
 from hotline.cases.actions import open_case
 from hotline.cases.models import Case, CaseAlert, CaseContact, Consent, Report, Victim
-from hotline.cases.tasks import send_case_alert_email
 from hotline.cases.tests.conftest import add_victim
 from hotline.contacts.actions import receive
 from hotline.contacts.models import Contact
@@ -128,14 +129,17 @@ def test_suggestion_from_the_federal_definition(personas, client_for) -> None:
     )
 
 
-def test_marking_potential_trafficking_alerts_the_supervisors(personas, client_for, case) -> None:
+def test_marking_potential_trafficking_alerts_the_supervisors(
+    personas, client_for, case, django_capture_on_commit_callbacks
+) -> None:
     supervisor = personas["supervisor"]
     supervisor.email = "sup@example.org"
     supervisor.save()
     add_victim(case, age_group="minor")
-    client_for("specialist").post(
-        reverse("cases:potential", kwargs={"case_id": case.pk}), {"potential": "1"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for("specialist").post(
+            reverse("cases:potential", kwargs={"case_id": case.pk}), {"potential": "1"}
+        )
     case.refresh_from_db()
     assert case.potential_trafficking is True
     assert case.potential_decided_by == personas["specialist"]
@@ -144,8 +148,26 @@ def test_marking_potential_trafficking_alerts_the_supervisors(personas, client_f
     assert decided.detail["reasons"] == "force_fraud_coercion:force,minor_in_commercial_sex"
     page = client_for("supervisor").get(reverse("cases:supervisor"))
     assert case.reference in page.content.decode()
-    send_case_alert_email.call(case.pk, [supervisor.pk])
+    # Marking them read touches the supervisor's own alerts only.
+    someone_else = CaseAlert.objects.create(user=personas["specialist"], case=case)
+    client_for("supervisor").post(reverse("cases:supervisor"))
+    assert CaseAlert.objects.get(user=supervisor).read_at is not None
+    someone_else.refresh_from_db()
+    assert someone_else.read_at is None
+    # The email's task holds ids only; the worker reads the rest when it sends.
+    (queued,) = DBTaskResult.objects.filter(task_path="hotline.lib.emails.deliver")
+    assert queued.args_kwargs == {
+        "args": ["hotline.cases.emails.case_alert", [case.pk, [supervisor.pk]]],
+        "kwargs": {},
+    }
+    assert send_queued_emails() == 1
     (message,) = mail.outbox
+    assert message.to == ["sup@example.org"]
+    assert message.subject == f"Potential trafficking case: {case.reference}"
+    assert message.body == (
+        f"A case was marked potential trafficking: {case.reference}.\n\n"
+        f"Open the console: http://127.0.0.1:8000{reverse('cases:supervisor')}\n"
+    )
     assert case.reference in message.subject
     for secret in ["Maria", "Hidden", "555", "Springfield"]:
         assert secret not in str(message.subject) + str(message.body)

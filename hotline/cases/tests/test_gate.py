@@ -13,6 +13,7 @@ from hotline.cases.actions import (
     approve_report,
     decline_report,
     request_report,
+    request_reports,
     revoke_consent,
     send_report,
 )
@@ -194,6 +195,23 @@ def test_an_exception_that_does_not_apply_is_refused(
         )
     assert refused.value.code == code
     assert not Report.objects.exists()
+
+
+def test_reports_to_several_agencies_are_all_or_nothing(personas, case, orgs) -> None:
+    """Consent covers the first agency (a full report, sent at once); the exception invoked for
+    the second does not apply, so neither report is made, sent or audited."""
+    org_a, org_b = orgs
+    give_consent(add_victim(case), [org_a])
+    with pytest.raises(gate.GateRefused) as refused:
+        request_reports(
+            case, [org_a, org_b], actor=personas["specialist"], exception="minor", reason="r"
+        )
+    assert refused.value.code == "exception_not_applicable"
+    assert not Report.objects.exists()
+    assert not Snapshot.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="report.").exists()
+    made = request_reports(case, [org_a], actor=personas["specialist"])
+    assert [(r.recipient_id, r.status, r.level) for r in made] == [(org_a.pk, "sent", "full")]
 
 
 def test_an_exception_needs_a_documented_reason(personas, case, orgs) -> None:

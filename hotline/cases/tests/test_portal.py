@@ -8,17 +8,21 @@ from django.core import mail
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from conftest import send_queued_emails
 from hotline.audit.models import AuditEvent
 from hotline.cases import gate
 from hotline.cases.actions import request_report
 from hotline.cases.models import Report, Snapshot
-from hotline.cases.tasks import send_portal_email
 from hotline.cases.tests.conftest import add_victim, give_consent
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
+@pytest.fixture(name="sent")
+def sent_fixture(personas, case, orgs) -> tuple[Report, Report]:
+    return sent(personas, case, orgs)
+
+
 def sent(personas, case, orgs) -> tuple[Report, Report]:
     """A full report (consent) to agency A and a de-identified one to agency B."""
     org_a, org_b = orgs
@@ -122,14 +126,27 @@ def test_acknowledgement_and_outcome_are_seen_on_the_case(personas, client_for, 
     assert page.context["reports"][0].acknowledged_at is not None
 
 
-def test_portal_email_says_only_that_a_report_is_waiting(personas, sent) -> None:
+def test_portal_email_says_only_that_a_report_is_waiting(
+    personas, case, orgs, django_capture_on_commit_callbacks
+) -> None:
     liaison = personas["liaison_a"]
     liaison.email = "liaison-a@example.org"
     liaison.save()
-    assert DBTaskResult.objects.filter(task_path__endswith="send_portal_email").count() == 2
-    send_portal_email.call(liaison.agency_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent(personas, case, orgs)
+    # One email per agency, queued with the agency's id only; liaison B has no address.
+    queued = DBTaskResult.objects.filter(task_path="hotline.lib.emails.deliver")
+    assert sorted(row.args_kwargs["args"][1][0] for row in queued) == sorted(
+        [liaison.agency_id, personas["liaison_b"].agency_id]
+    )
+    assert send_queued_emails() == 1
     (message,) = mail.outbox
     assert message.to == ["liaison-a@example.org"]
+    assert message.subject == "A report is waiting in the portal"
+    assert message.body == (
+        "A report is waiting for your agency. Sign in to read it: "
+        f"http://127.0.0.1:8000{reverse('cases:portal')}\n"
+    )
     for secret in ["Maria", "Lopez", "555", "Hidden", "CS-", "RP-"]:
         assert secret not in str(message.subject) + str(message.body)
 

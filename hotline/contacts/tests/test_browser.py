@@ -3,15 +3,13 @@ without a reload, and the specialist claims it and records a referral near the c
 shared resource from the side panel; the supervisor sees it waiting. No page asks another host."""
 
 import datetime as dt
-import importlib
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 
-from conftest import signed_in_client
+from conftest import default_service_hours, signed_in_client
 from hotline.accounts.models import User
 from hotline.contacts.models import Contact, Referral, SharedResource
 from hotline.directory.tests.hsds_data import uid
@@ -28,17 +26,6 @@ def staff_page(browser: Any, base: str, user: User, hosts: set[str]) -> Any:
     page = context.new_page()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     return page
-
-
-def default_service_hours() -> None:
-    """The calendars and SLA policies a data migration creates. Transactional tests empty the
-    tables after them, and serialized_rollback does not bring the rows back in a test that uses
-    both the browser and the live server: the test's connection no longer holds the rows
-    serialized at setup (Django 5.2, pytest-django 4)."""
-    migration = importlib.import_module(
-        "hotline.hours.migrations.0002_default_calendars_and_policies"
-    )
-    migration.create_defaults(apps, None)
 
 
 def test_a_web_tip_reaches_the_open_queue_and_is_worked_from_the_side_panel(

@@ -148,6 +148,16 @@ def test_side_panel_refers_near_the_callers_zip_and_shares_a_resource(
     assert response.status_code == 302
     assert Referral.objects.filter(contact=item, service_id=uid("svc-a")).exists()
 
+    # A malformed id is the client's mistake (400); a well-formed unknown one is not found.
+    for wrong, status in [("", 400), ("not-a-uuid", 400), (uid("nothing-here"), 404)]:
+        response = client.post(reverse("contacts:refer", args=[item.pk]), {"service_id": wrong})
+        assert response.status_code == status
+    for wrong, status in [("", 400), ("1.5", 400), ("x", 400), ("999999", 404)]:
+        response = client.post(reverse("contacts:share", args=[item.pk]), {"resource_id": wrong})
+        assert response.status_code == status
+    assert Referral.objects.filter(contact=item).count() == 1
+    assert not SharedResource.objects.filter(contact=item).exists()
+
     page = client.post(panel, {"search_library": "1", "text": "labor rights"})
     assert f'value="{resource.pk}"' in page.content.decode()
     client.post(reverse("contacts:share", args=[item.pk]), {"resource_id": resource.pk})

@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import send_queued_emails
 from hotline.audit.models import AuditEvent
 from hotline.directory import geo
 from hotline.directory.models import (
@@ -59,7 +60,15 @@ def test_curator_asks_for_changes_then_approves_and_the_listing_is_searchable(
     url = reverse("directory:application", args=[application.pk])
     with django_capture_on_commit_callbacks(execute=True):
         curator.post(url, {"decision": "changes", "message": "Please add your website."})
+    assert send_queued_emails() == 1  # the worker's part
     application.refresh_from_db()
+    assert mail.outbox[-1].subject == "Hotline: changes to your directory application"
+    assert mail.outbox[-1].to == ["pat@example.org"]
+    assert mail.outbox[-1].body == (
+        "We need a few changes before we can list your organization:\n\n"
+        "Please add your website.\n\nUpdate your application here: "
+        f"http://127.0.0.1:8000{reverse('directory:join_edit', args=[application.token])}\n"
+    )
     assert application.status == "changes_requested"
     assert (
         "Please add your website." in mail.outbox[-1].body
@@ -109,6 +118,37 @@ def test_decline_needs_a_reason_and_lists_nothing(client_for) -> None:
     curator.post(url, {"decision": "decline", "message": "Outside our scope."})
     application.refresh_from_db()
     assert application.status == "declined" and not Organization.objects.exists()
+
+
+def test_the_applicant_is_told_of_a_decline_and_of_a_listing(
+    client_for, django_capture_on_commit_callbacks
+) -> None:
+    curator = client_for("curator")
+    declined = apply(client_for("anonymous"))
+    client_for("anonymous").post(
+        reverse("directory:join"), {**FORM, "organization_name": "Second Light (fictional)"}
+    )
+    listed = JoinApplication.objects.exclude(pk=declined.pk).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        curator.post(
+            reverse("directory:application", args=[declined.pk]),
+            {"decision": "decline", "message": "Outside our scope, sorry: we list <shelters>."},
+        )
+        curator.post(reverse("directory:application", args=[listed.pk]), {"decision": "approve"})
+    assert not mail.outbox  # the worker sends them
+    assert send_queued_emails() == 2
+    assert [(m.subject, m.body, m.to) for m in mail.outbox] == [
+        (
+            "Hotline: your directory application",
+            "Outside our scope, sorry: we list <shelters>.\n",
+            ["pat@example.org"],
+        ),
+        (
+            "Hotline: your organization is listed",
+            "Thank you. Your organization is now listed in our referral directory.\n",
+            ["pat@example.org"],
+        ),
+    ]
 
 
 def test_reverification_queue_lists_listings_not_verified_for_twelve_months(client_for) -> None:

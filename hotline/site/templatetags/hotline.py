@@ -1,10 +1,14 @@
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils import translation
+
+if TYPE_CHECKING:  # imported where used, once the apps are loaded
+    from hotline.library.models import Audience
+    from hotline.site.models import PublicSettings
 
 register = template.Library()
 
@@ -32,7 +36,7 @@ def hotline_name() -> str:
 
 
 @register.simple_tag(takes_context=True)
-def public_settings(context: template.Context) -> Any:
+def public_settings(context: template.Context) -> "PublicSettings":
     """The deployment's public numbers and quick-exit address, read once per request."""
     from hotline.site.models import PublicSettings
 
@@ -53,7 +57,7 @@ def tel(number: str) -> str:
 
 
 @register.simple_tag
-def audience_links() -> list[Any]:
+def audience_links() -> list["Audience"]:
     """Every audience for the public navigation, in the vocabulary's order."""
     from hotline.library.models import Audience
 

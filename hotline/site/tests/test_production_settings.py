@@ -23,7 +23,7 @@ def run(args: list[str], tmp_path, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "AUDIT_KEY"}
     }
     clean.update(
         DEBUG="0", HOTLINE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="hotline.settings", **env
@@ -39,7 +39,11 @@ def run(args: list[str], tmp_path, **env: str) -> subprocess.CompletedProcess:
 
 
 def production_env() -> dict[str, str]:
-    return {"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "hotline.example.org"}
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "hotline.example.org",
+        "AUDIT_KEY": secrets.token_urlsafe(32),
+    }
 
 
 def test_manage_py_without_any_secret_is_a_development_install(tmp_path) -> None:
@@ -91,7 +95,22 @@ def test_secret_key_can_come_from_a_file(tmp_path) -> None:
         tmp_path,
         SECRET_KEY_FILE=str(key_file),
         ALLOWED_HOSTS="x.example.org",
+        AUDIT_KEY=secrets.token_urlsafe(32),
     )
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_key(tmp_path) -> None:
+    env = {**production_env(), "AUDIT_KEY": "short"}
+    result = run(["manage.py", "check"], tmp_path, **env)
+    assert result.returncode != 0 and "AUDIT_KEY" in result.stderr
+
+
+def test_the_audit_key_can_come_from_a_file(tmp_path) -> None:
+    key_file = tmp_path / "audit-key"
+    key_file.write_text(secrets.token_urlsafe(32))
+    env = {k: v for k, v in production_env().items() if k != "AUDIT_KEY"}
+    result = run(["manage.py", "check"], tmp_path, AUDIT_KEY_FILE=str(key_file), **env)
     assert result.returncode == 0, result.stderr
 
 

@@ -11,9 +11,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         verdict = verify()
         if not verdict.ok:
+            where = f" at event #{verdict.broken_seq}" if verdict.broken_seq else ""
             raise CommandError(
-                f"Audit chain broken at event #{verdict.broken_seq}: {verdict.reason}. "
+                f"Audit chain broken{where}: {verdict.reason}. "
                 f"{verdict.count} events before it are intact.",
                 returncode=1,
             )
-        self.stdout.write(f"Audit chain intact: {verdict.count} events.")
+        if verdict.last_checkpoint is None:
+            self.stdout.write(
+                f"Audit chain intact: {verdict.count} events. No checkpoint to check it against "
+                "(manage.py audit_checkpoint; the worker writes one every hour)."
+            )
+            return
+        self.stdout.write(
+            f"Audit chain intact: {verdict.count} events, consistent with "
+            f"{verdict.checkpoints} checkpoints (the latest of "
+            f"{verdict.last_checkpoint:%Y-%m-%d %H:%M %Z})."
+        )

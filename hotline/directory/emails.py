@@ -1,0 +1,37 @@
+"""The directory's emails to applicants (lib/emails.py): each function runs in the task worker at
+send time and reads the address and the curator's message from the application then."""
+
+from django.urls import reverse
+
+from hotline.directory.models import JoinApplication
+from hotline.lib import emails
+
+
+def _to_applicant(application_id: int) -> emails.Message | None:
+    application = JoinApplication.objects.filter(pk=application_id).first()
+    if application is None:
+        return None
+    return emails.Message(
+        to=[application.contact_email],
+        context={
+            "message": application.curator_message,
+            "link": emails.absolute(reverse("directory:join_edit", args=[application.token])),
+        },
+    )
+
+
+@emails.email
+def changes_requested(application_id: int) -> emails.Message | None:
+    """The curator's message and the link to update the application."""
+    return _to_applicant(application_id)
+
+
+@emails.email
+def declined(application_id: int) -> emails.Message | None:
+    """The curator's message alone."""
+    return _to_applicant(application_id)
+
+
+@emails.email
+def listed(application_id: int) -> emails.Message | None:
+    return _to_applicant(application_id)

@@ -173,6 +173,7 @@ SWEEP_JOBS = [
     "hotline.contacts.alerts.mark_breaches",
     "hotline.contacts.alerts.warn_at_risk",
     "hotline.contacts.alerts.realert_crisis",
+    "hotline.directory.verification.mark_due",
     "hotline.audit.checkpoints.write_when_due",
 ]
 # A crisis contact nobody has claimed is alerted again after this many minutes.

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.directory import emails, index, profile
 from hotline.directory.models import (
@@ -41,12 +42,12 @@ LOGGED_ON_CREATE: dict[type[HSDSModel], str] = {
 }
 
 
-def _who(actor: Any) -> str:
+def _who(actor: User | None) -> str:
     return actor.get_username() if actor is not None and actor.is_authenticated else "applicant"
 
 
 def log_change(
-    actor: Any,
+    actor: User | None,
     resource_type: str,
     resource_id: uuid.UUID,
     field_name: str,
@@ -67,7 +68,7 @@ def log_change(
 
 
 @transaction.atomic
-def flag_listing(actor: Any, service: Service, reason: str, note: str = "") -> ListingFlag:
+def flag_listing(actor: User, service: Service, reason: str, note: str = "") -> ListingFlag:
     flag = ListingFlag.objects.create(
         organization_id=service.organization_id,
         service=service,
@@ -85,7 +86,7 @@ def flag_listing(actor: Any, service: Service, reason: str, note: str = "") -> L
 
 
 @transaction.atomic
-def resolve_flag(actor: Any, flag: ListingFlag) -> None:
+def resolve_flag(actor: User, flag: ListingFlag) -> None:
     flag.status = FlagStatus.RESOLVED
     flag.resolved_by = actor
     flag.resolved_at = timezone.now()
@@ -94,7 +95,7 @@ def resolve_flag(actor: Any, flag: ListingFlag) -> None:
 
 
 @transaction.atomic
-def verify_organization(actor: Any, organization: Organization) -> None:
+def verify_organization(actor: User, organization: Organization) -> None:
     """A curator confirmed the listing is current: the organization's last verified date, and
     each service's HSDS assured_date and assurer_email."""
     now = timezone.now()
@@ -107,8 +108,8 @@ def verify_organization(actor: Any, organization: Organization) -> None:
         now.date().isoformat(),
         action="verify",
     )
-    organization.last_verified_at = now
-    organization.save(update_fields=["last_verified_at"])
+    organization.last_verified_at, organization.verification_due_since = now, None
+    organization.save(update_fields=["last_verified_at", "verification_due_since"])
     for service in organization.services.all():
         if service.assured_date != now.date():
             log_change(
@@ -122,7 +123,7 @@ def verify_organization(actor: Any, organization: Organization) -> None:
 
 
 @transaction.atomic
-def set_listing_status(actor: Any, organization: Organization, status: ListingStatus) -> None:
+def set_listing_status(actor: User, organization: Organization, status: ListingStatus) -> None:
     if organization.listing_status == status:
         return
     log_change(
@@ -160,7 +161,7 @@ def resubmit_application(application: JoinApplication) -> None:
 
 
 @transaction.atomic
-def request_changes(actor: Any, application: JoinApplication, message: str) -> None:
+def request_changes(actor: User, application: JoinApplication, message: str) -> None:
     application.status = ApplicationStatus.CHANGES_REQUESTED
     application.curator_message = message
     application.decided_by = actor
@@ -171,7 +172,7 @@ def request_changes(actor: Any, application: JoinApplication, message: str) -> N
 
 
 @transaction.atomic
-def decline(actor: Any, application: JoinApplication, message: str) -> None:
+def decline(actor: User, application: JoinApplication, message: str) -> None:
     application.status = ApplicationStatus.DECLINED
     application.curator_message = message
     application.decided_by = actor
@@ -274,7 +275,7 @@ def _listing_from(application: JoinApplication, org_id: uuid.UUID) -> list[HSDSM
 
 
 @transaction.atomic
-def approve(actor: Any, application: JoinApplication) -> Organization:
+def approve(actor: User, application: JoinApplication) -> Organization:
     ensure_taxonomy()
     org_id = application.organization_id or uuid.uuid4()
     rows = _listing_from(application, org_id)

@@ -3,6 +3,7 @@ send time and reads the address and the curator's message from the application t
 
 from django.urls import reverse
 
+from hotline.accounts.models import Role, User
 from hotline.directory.models import JoinApplication
 from hotline.lib import emails
 
@@ -35,3 +36,17 @@ def declined(application_id: int) -> emails.Message | None:
 @emails.email
 def listed(application_id: int) -> emails.Message | None:
     return _to_applicant(application_id)
+
+
+@emails.email
+def verification_due(count: int) -> emails.Message | None:
+    """To the curators: how many listings came due for re-verification."""
+    to = list(
+        User.objects.filter(role=Role.CURATOR, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not to:
+        return None
+    link = emails.absolute(reverse("directory:queue"))
+    return emails.Message(to=to, context={"count": count, "link": link})

@@ -87,6 +87,11 @@ class Organization(HSDSModel):
         _("listing status"), max_length=12, choices=ListingStatus.choices, default="listed"
     )
     last_verified_at = models.DateTimeField(_("last verified"), null=True, blank=True)
+    # Set by the sweep when the listing came due for re-verification (verification.mark_due),
+    # cleared when a curator verifies it: the curators are told once per listing.
+    verification_due_since = models.DateTimeField(
+        _("due for re-verification since"), null=True, blank=True
+    )
 
     objects = OrganizationQuerySet.as_manager()
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from hotline.accounts.access import public, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
 from hotline.audit.actions import record
 from hotline.directory import actions, exporter, profile
 from hotline.directory.access import (
@@ -167,7 +167,7 @@ def _search_page(request: HttpRequest, template: str, public_only: bool) -> Http
 
 @require_perm("directory.search")
 @never_cache
-def search_view(request: HttpRequest) -> HttpResponse:
+def search_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The caller's location arrives in the POST body only, never in the address."""
     return _search_page(request, "directory/search.html", public_only=False)
 
@@ -247,7 +247,7 @@ def _listing_context(organization: Organization, staff: bool) -> dict[str, Any]:
 
 
 @require_perm("directory.search")
-def listing(request: HttpRequest, organization_id: UUID) -> HttpResponse:
+def listing(request: AuthenticatedHttpRequest, organization_id: UUID) -> HttpResponse:
     organization = get_organization_for(request.user, organization_id)
     context = _listing_context(organization, staff=True)
     context["flags"] = ListingFlag.objects.open().filter(organization=organization)
@@ -262,7 +262,7 @@ def public_listing(request: HttpRequest, organization_id: UUID) -> HttpResponse:
 
 
 @require_perm("directory.search")
-def flag(request: HttpRequest, service_id: UUID) -> HttpResponse:
+def flag(request: AuthenticatedHttpRequest, service_id: UUID) -> HttpResponse:
     service = get_service_for(request.user, service_id)
     form = FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -278,7 +278,7 @@ def flag(request: HttpRequest, service_id: UUID) -> HttpResponse:
 
 
 @require_perm("directory.curate")
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     due = Organization.objects.due_for_verification().order_by("last_verified_at", "name")
     page = Paginator(due, 50).get_page(request.GET.get("page"))
     return render(
@@ -297,7 +297,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("directory.curate")
-def application(request: HttpRequest, application_id: int) -> HttpResponse:
+def application(request: AuthenticatedHttpRequest, application_id: int) -> HttpResponse:
     item = get_application_for(request.user, application_id)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -343,7 +343,7 @@ def _application_labels(item: JoinApplication) -> dict[str, str]:
 
 @require_POST
 @require_perm("directory.curate")
-def flag_resolve(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_resolve(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     item = get_flag_for(request.user, flag_id)
     actions.resolve_flag(request.user, item)
     messages.success(request, _("Flag resolved."))
@@ -352,7 +352,7 @@ def flag_resolve(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @require_POST
 @require_perm("directory.curate")
-def verify(request: HttpRequest, organization_id: UUID) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest, organization_id: UUID) -> HttpResponse:
     organization = get_organization_for(request.user, organization_id)
     actions.verify_organization(request.user, organization)
     messages.success(request, _("Marked as verified today."))
@@ -361,7 +361,7 @@ def verify(request: HttpRequest, organization_id: UUID) -> HttpResponse:
 
 @require_POST
 @require_perm("directory.curate")
-def listing_status(request: HttpRequest, organization_id: UUID) -> HttpResponse:
+def listing_status(request: AuthenticatedHttpRequest, organization_id: UUID) -> HttpResponse:
     organization = get_organization_for(request.user, organization_id)
     status = request.POST.get("status", "")
     if status not in ListingStatus.values:
@@ -372,7 +372,7 @@ def listing_status(request: HttpRequest, organization_id: UUID) -> HttpResponse:
 
 
 @require_perm("directory.curate")
-def import_view(request: HttpRequest) -> HttpResponse:
+def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     problems, result = None, None
     if request.method == "POST" and form.is_valid():
@@ -395,7 +395,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("directory.curate")
-def export_view(request: HttpRequest) -> HttpResponse:
+def export_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         scope = exporter.Scope(

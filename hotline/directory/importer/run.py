@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.directory import bulk, index
 from hotline.directory.hsds import TABLES, Table
@@ -31,7 +32,7 @@ SET_ASIDE_ABOVE = 50000  # rows: SQLite fills an empty table without its seconda
 def run_import(
     source_: Source,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     updated_by: str = "",
     progress: Progress | None = None,
     refresh_index: bool = True,

@@ -11,12 +11,16 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
 os.environ.setdefault("DEBUG", "1")
+# The benchmark's chain is thrown away: so are its checkpoints (none are written, and the
+# install's own must not be read against it).
+os.environ["AUDIT_CHECKPOINT_DIR"] = tempfile.mkdtemp(prefix="hotline-bench-audit-")
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ def database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_marks_a_missed_deadline_within_seconds(personas) -> None:
+def test_the_worker_marks_a_missed_deadline_within_seconds(personas, tmp_path) -> None:
     default_service_hours()
     supervisor = personas["supervisor"]
     supervisor.email = "supervisor@example.org"
@@ -40,7 +40,13 @@ def test_the_worker_marks_a_missed_deadline_within_seconds(personas) -> None:
     item = receive(Contact(channel="phone", urgency=Urgency.URGENT, received_at=received))
     due = item.first_response_due
     assert due is not None and due > timezone.now()
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url()}
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": database_url(),
+        # Its sweep checkpoints the test database's audit chain: not into the checkout's var/.
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints"),
+    }
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--sweep-seconds", "1", "--no-startup-delay"],
         cwd=ROOT,

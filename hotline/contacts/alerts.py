@@ -40,18 +40,17 @@ def supervisors_on_duty() -> list[User]:
     return on_duty or list(supervisors)
 
 
-def _notify(contact: Contact, kind: str, users: Iterable[User]) -> list[int]:
+def _notify(contact: Contact, kind: str, users: Iterable[User]) -> None:
+    """In the console at once; by email through the worker once the transaction commits."""
     users = list(users)
     Notification.objects.bulk_create(
         Notification(user=user, kind=kind, contact=contact) for user in users
     )
     emails.alert.send(contact.pk, kind, [u.pk for u in users])
-    return [u.pk for u in users]
 
 
 def alert_crisis(contact: Contact) -> None:
-    """In-app notification and email to the supervisors on duty, at once (the email goes out
-    through the task queue, committed with the contact)."""
+    """The supervisors on duty, as the crisis contact is received (in its transaction)."""
     supervisors = supervisors_on_duty()
     _notify(contact, NotificationKind.CRISIS, supervisors)
     contact.crisis_alerted_at = timezone.now()

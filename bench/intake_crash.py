@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between kills")
     parser.add_argument("--max-attempts", type=int, default=400)
     args = parser.parse_args()
-    env = environment(args.database, lease_seconds=3)
+    env = environment(args.database)
     token = prepare(env)
     server = start(env)
     acked: dict[str, str] = {}  # narrative -> reference
@@ -80,7 +80,7 @@ def main() -> None:
                     with lock:
                         acked[narrative] = json.loads(payload)["reference"]
                     break
-                time.sleep(0.1 + rng.random() * 0.2)  # 409: still in flight elsewhere
+                time.sleep(0.1 + rng.random() * 0.2)  # any other answer: try again
             else:
                 with lock:
                     given_up[0] += 1

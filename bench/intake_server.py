@@ -18,7 +18,7 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8031"))
 
 
-def environment(database: str, lease_seconds: int = 30) -> dict[str, str]:
+def environment(database: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DEBUG="0",
@@ -27,7 +27,6 @@ def environment(database: str, lease_seconds: int = 30) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
-        IDEMPOTENCY_LEASE_SECONDS=str(lease_seconds),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     if database == "postgres":

@@ -155,10 +155,6 @@ CACHES = {
     }
 }
 
-# How long an API request holds its Idempotency-Key before a retry may take it over (the
-# request's process may have died).
-IDEMPOTENCY_LEASE_SECONDS = envint("IDEMPOTENCY_LEASE_SECONDS", 30)
-
 TASKS = {
     "default": {
         "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

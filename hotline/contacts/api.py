@@ -2,7 +2,7 @@
 contact's status. Bearer tokens per staff or integration account (only a hash is stored), each
 limited to its scopes and to what its account's role permits. A POST needs an `Idempotency-Key`:
 a replay returns the first response, the same key with another body is refused (422), and a
-request still in flight answers 409."""
+retry sent while the first is in flight waits for it (hotline.lib.idempotency)."""
 
 import datetime as dt
 import secrets
@@ -238,7 +238,7 @@ def _error(status: int, message: str) -> JsonResponse:
 
 @router.post(
     "/",
-    response={201: ContactOut, 400: Error, 401: Error, 403: Error, 409: Error, 422: Invalid},
+    response={201: ContactOut, 400: Error, 401: Error, 403: Error, 422: Invalid},
     url_name="contacts-create",
     summary="Create a contact (requires an Idempotency-Key header)",
 )

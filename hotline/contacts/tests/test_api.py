@@ -73,41 +73,6 @@ def test_same_key_with_another_body_is_422(personas) -> None:
     assert Contact.objects.count() == 1
 
 
-def test_key_still_in_flight_is_409(personas) -> None:
-    token = token_for(personas["specialist"])
-    client = api(token)
-    post(client, BODY, key="other")  # makes the token's row exist; then fake a live lease
-    first = IdempotencyKey.objects.get()
-    IdempotencyKey.objects.create(
-        token=first.token,
-        key="busy",
-        request_hash=first.request_hash,
-        state="in_flight",
-        lease="someone-else",
-        locked_until="2999-01-01T00:00:00Z",
-    )
-    response = post(client, BODY, key="busy")
-    assert response.status_code == 409
-    assert "in progress" in response.json()["detail"]
-    assert Contact.objects.count() == 1
-
-
-def test_an_abandoned_in_flight_key_is_taken_over(personas) -> None:
-    client = api(token_for(personas["specialist"]))
-    post(client, BODY, key="other")
-    first = IdempotencyKey.objects.get()
-    IdempotencyKey.objects.create(
-        token=first.token,
-        key="dead",
-        request_hash=first.request_hash,
-        state="in_flight",
-        lease="died",
-        locked_until="2000-01-01T00:00:00Z",
-    )
-    assert post(client, BODY, key="dead").status_code == 201
-    assert Contact.objects.count() == 2
-
-
 def test_post_without_idempotency_key_is_400_json(personas) -> None:
     response = post(api(token_for(personas["specialist"])), BODY, key=None)
     assert response.status_code == 400
@@ -202,3 +167,65 @@ def test_openapi_lists_the_intake_operations() -> None:
     assert spec["openapi"].startswith("3.1")
     assert "/api/contacts/" in spec["paths"]
     assert {"get", "post"} <= set(spec["paths"]["/api/contacts/"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_sent_while_the_first_is_in_flight_waits_and_gets_its_response(
+    personas, monkeypatch
+) -> None:
+    import threading
+    import time
+
+    from django.db import connections
+
+    from hotline.contacts import actions
+
+    token = token_for(personas["specialist"])
+    real_receive = actions.receive
+    first_inside = threading.Event()
+
+    def slow_receive(*args, **kwargs):
+        first_inside.set()
+        time.sleep(1)  # the first request holds its transaction open
+        return real_receive(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "receive", slow_receive)
+    answers = {}
+
+    def send(name: str) -> None:
+        try:
+            answers[name] = post(api(token), BODY)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=send, args=("first",))
+    first.start()
+    assert first_inside.wait(10)
+    second = threading.Thread(target=send, args=("retry",))
+    second.start()
+    first.join()
+    second.join()
+    assert answers["first"].status_code == answers["retry"].status_code == 201
+    assert answers["retry"].json() == answers["first"].json()
+    assert answers["retry"]["Idempotent-Replayed"] == "true"
+    assert Contact.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_failed_leaves_its_key_to_the_retry(personas, monkeypatch) -> None:
+    from hotline.contacts import actions
+
+    token = token_for(personas["specialist"])
+    real_receive = actions.receive
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(actions, "receive", failing)
+    with pytest.raises(RuntimeError):
+        post(api(token), BODY)
+    assert not Contact.objects.exists() and not IdempotencyKey.objects.exists()
+    monkeypatch.setattr(actions, "receive", real_receive)
+    response = post(api(token), BODY)
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert Contact.objects.count() == 1

@@ -120,6 +120,7 @@ class Suggestion:
     filter: str
     label: str
     count: int
+    more: bool = False  # `count` is a floor: there are more than COUNT_CAP
 
 
 @dataclass
@@ -129,6 +130,7 @@ class Results:
     national: list[Hit]
     local_total: int
     suggestions: list[Suggestion]
+    local_more: bool = False  # more than `local_total` (which is then COUNT_CAP)
 
 
 def _label(group: str, value: str) -> str:
@@ -173,9 +175,10 @@ class _Sql:
     def column(self, name: str) -> str:
         return self.connection.ops.quote_name(name)
 
-    def _like(self, column: str, fragment: str) -> tuple[str, list[Any]]:
+    def _like(self, column: str, fragment: str, table: str = "") -> tuple[str, list[Any]]:
         pattern = "%" + self.connection.ops.prep_for_like_query(fragment) + "%"
-        return self.contains.format(self.cast % self.column(column)), [pattern]
+        name = f"{table}.{self.column(column)}" if table else self.column(column)
+        return self.contains.format(self.cast % name), [pattern]
 
     def _any(self, parts: list[tuple[str, list[Any]]], joint: str) -> tuple[str, list[Any]]:
         sql = f" {joint} ".join(part for part, _params in parts)
@@ -196,7 +199,18 @@ class _Sql:
                 conditions[name] = self._like("codes", f" {code} ")
         words = query.keyword.lower().split()[:8]
         if words:
-            conditions["keyword"] = self._any([self._like("text", w) for w in words], "AND")
+            # The text is the one column the box's index lacks: it is looked up by id, and
+            # only for the entries that pass everything else (the database checks the other
+            # conditions first), so that the scan still reads the index alone. A scalar
+            # subquery, not EXISTS: PostgreSQL would make EXISTS a join, and for a large box
+            # hash the whole table's text.
+            text, text_params = self._any([self._like("text", w, "keyword") for w in words], "AND")
+            entry_id = self.column("id")
+            conditions["keyword"] = (
+                f"(SELECT 1 FROM {self.table} AS keyword WHERE "  # noqa: S608
+                f"keyword.{entry_id} = {self.table}.{entry_id} AND {text}) IS NOT NULL",
+                text_params,
+            )
         return conditions
 
     def where(self, base: list[str], params: list[Any], filtered: bool) -> tuple[str, list[Any]]:
@@ -214,12 +228,26 @@ class _Sql:
         return box.sql(self.column)
 
     def failing(self) -> tuple[str, list[Any]]:
-        """One integer per entry: a bit for each filter it fails."""
+        """One integer per entry: a bit for each filter it fails. The keyword's bit is worked
+        out only for an entry that fails no more than one other filter (it is no near miss
+        otherwise): its text is looked up for those alone."""
         cases, params = [], []
         for name, (sql, condition_params) in self.conditions.items():
-            cases.append(f"CASE WHEN {sql} THEN 0 ELSE {self.bits[name]} END")
-            params += condition_params
-        return " + ".join(cases), params
+            if name != "keyword":
+                cases.append(f"CASE WHEN {sql} THEN 0 ELSE {self.bits[name]} END")
+                params += condition_params
+        others, others_params = " + ".join(cases) or "0", params
+        if "keyword" not in self.conditions:
+            return others, others_params
+        sql, keyword_params = self.conditions["keyword"]
+        single = ", ".join(
+            ["0", *(str(bit) for name, bit in self.bits.items() if name != "keyword")]
+        )
+        keyword = (
+            f"CASE WHEN ({others}) NOT IN ({single}) THEN 0 "
+            f"WHEN {sql} THEN 0 ELSE {self.bits['keyword']} END"
+        )
+        return f"({others}) + {keyword}", [*others_params, *others_params, *keyword_params]
 
     def columns(self, names: list[str]) -> str:
         return ", ".join(self.column(name) for name in names)
@@ -270,11 +298,13 @@ class _Sql:
         filtered: bool = True,
         known_empty: float = 0.0,
         tail: str = "",
+        also: str = "",
     ) -> tuple[str, list[Any]]:
         """The `columns` and the `haversine` of the entries in the box of `radius` whose
         distance, as the database computes it, lies above `low` miles (None: no lower bound)
         and at most `high` miles; the grid squares wholly inside `known_empty` miles are
-        left out. `tail` follows the statement (LIMIT). The parameters returned are those of
+        left out. `also` is a further condition on the columns (with no parameters), `tail`
+        follows the statement (LIMIT). The parameters returned are those of
         the haversine, the conditions and the bounds: columns that take parameters of their
         own need theirs put first."""
         place = self.query.place
@@ -285,7 +315,7 @@ class _Sql:
         selected = ", ".join([*columns, f"{haversine} AS haversine"])
         inner = self.select(selected, where)
         # The haversine is computed once per entry in the box, in the fenced inner statement.
-        outer = "haversine <= %s" + ("" if low is None else " AND haversine > %s")
+        outer = "haversine <= %s" + ("" if low is None else " AND haversine > %s") + also
         bounds = [_within(high)] + ([] if low is None else [_within(low)])
         statement = f"SELECT * FROM {self.fenced(inner)} WHERE {outer}{tail}"  # noqa: S608
         return statement, [*haversine_params, *params, *bounds]
@@ -401,14 +431,19 @@ def _within(miles: float) -> float:
 
 
 PROBE = 1000  # entries: a box with no more than this many matches is read whole
+# Counts stop here: "more than 1,000 listings" tells a specialist as much as the exact number,
+# and counting on costs a read of every entry in a dense city's circle.
+COUNT_CAP = 1000
 PAGE_MARGIN = 1.5  # rings are made wide enough for this many times the page, by the density
 
 
 @dataclass
 class _Circle:
     nearest: list[tuple[float, int]]  # (distance, id) of the nearest entries that pass it all
-    total: int  # how many entries in the circle pass every filter
+    total: int  # how many entries in the circle pass every filter (at most COUNT_CAP)
     relaxed: dict[str, int]  # per filter, the entries in the circle that fail only that one
+    more: bool = False  # there are more than `total` matches
+    relaxed_more: bool = False  # the `relaxed` counts are floors
 
 
 def _circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
@@ -436,7 +471,7 @@ def _circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
             distance = miles(lat, lon)
             if distance <= radius:
                 found[entry_id] = distance
-        total, outer = len(found), radius
+        total, more = len(found), False
     else:
         inner: float | None = None
         outer = radius * min(0.5, math.sqrt(PAGE_MARGIN * limit / max(PROBE, 1)))
@@ -459,13 +494,19 @@ def _circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
             factor = math.sqrt(PAGE_MARGIN * limit / max(within, 1))
             inner, outer = outer, min(radius, outer * min(8.0, max(2.0, factor)))
         total = len(found)
-        if outer < radius:
-            total += _count_between(sql, outer + EPSILON_MILES, radius, miles, found)
+        if outer < radius and total <= COUNT_CAP:
+            rest, more = _count_between(
+                sql, outer + EPSILON_MILES, radius, miles, found, cap=COUNT_CAP - total
+            )
+            total += rest
+        more = total > COUNT_CAP
     nearest = heapq.nsmallest(limit, ((distance, i) for i, distance in found.items()))
-    relaxed = dict.fromkeys(sql.names, 0)
+    if more:
+        return _Circle(nearest, COUNT_CAP, dict.fromkeys(sql.names, 0), more=True)
+    relaxed, relaxed_more = dict.fromkeys(sql.names, 0), False
     if not total and sql.conditions:
-        relaxed = _near_misses(sql, miles)
-    return _Circle(nearest, total, relaxed)
+        relaxed, relaxed_more = _near_misses(sql, miles)
+    return _Circle(nearest, total, relaxed, relaxed_more=relaxed_more)
 
 
 def _edge_key(radius: float) -> tuple[str, list[Any]]:
@@ -481,35 +522,45 @@ def _count_between(
     miles: Callable[[float, float], float],
     seen: dict[int, float] | set[int],
     known_empty: float = 0.0,
-) -> int:
+    cap: int = COUNT_CAP,
+) -> tuple[int, bool]:
     """How many entries pass every filter with a distance (in SQL) above `low` and (exactly,
-    in Python) at most `radius`, `seen` ones aside. One read: the database counts the ones
-    surely inside and gives the few near the edge one by one, to be measured here."""
+    in Python) at most `radius`, `seen` ones aside; and whether there are more than `cap`
+    (the count then stops past it). One read: the database counts the ones surely inside and
+    gives the few near the edge one by one, to be measured here."""
     key, key_params = _edge_key(radius)
-    statement, params = sql.near(
-        [sql.column(name) for name in ["id", "latitude", "longitude"]],
-        radius + 2 * EPSILON_MILES,
-        low,
-        radius + EPSILON_MILES,
-        known_empty=known_empty,
-    )
-    grouped = (
-        f"SELECT {key} AS edge, MIN(latitude), MIN(longitude), COUNT(*) "  # noqa: S608
-        f"FROM ({statement}) AS near GROUP BY 1"
-    )
-    count = 0
-    for entry_id, lat, lon, entries in sql.run(grouped, [*key_params, *params]):
-        if entry_id is None:
-            count += entries
-        elif entry_id not in seen and miles(lat, lon) <= radius:
-            count += 1
-    return int(count)
+    read = max(cap, 0) + 1
+    while True:
+        statement, params = sql.near(
+            [sql.column(name) for name in ["id", "latitude", "longitude"]],
+            radius + 2 * EPSILON_MILES,
+            low,
+            radius + EPSILON_MILES,
+            known_empty=known_empty,
+            tail=f" LIMIT {int(read)}",
+        )
+        grouped = (
+            f"SELECT {key} AS edge, MIN(latitude), MIN(longitude), COUNT(*) "  # noqa: S608
+            f"FROM ({statement}) AS near GROUP BY 1"
+        )
+        count, rows = 0, 0
+        for entry_id, lat, lon, entries in sql.run(grouped, [*key_params, *params]):
+            rows += entries
+            if entry_id is None:
+                count += entries
+            elif entry_id not in seen and miles(lat, lon) <= radius:
+                count += 1
+        # Entries near the edge that lie outside do not count: read on until past the cap.
+        if rows < read or count > cap:
+            return int(count), rows >= read
+        read *= 2
 
 
-def _near_misses(sql: _Sql, miles: Callable[[float, float], float]) -> dict[str, int]:
-    """Per filter, the entries in the circle that fail that one only: one read of the box,
-    each entry with a number whose bits say which filters it fails; the database counts them
-    by that number, and gives those near the edge one by one, to be measured here."""
+def _near_misses(sql: _Sql, miles: Callable[[float, float], float]) -> tuple[dict[str, int], bool]:
+    """Per filter, the entries in the circle that fail that one only, and whether the counts
+    are floors: one read of the box, each entry with a number whose bits say which filters it
+    fails; the database counts them by that number (up to COUNT_CAP near misses in all), and
+    gives those near the edge one by one, to be measured here."""
     radius = sql.query.radius
     failing, failing_params = sql.failing()
     single = ", ".join(str(bit) for bit in sql.bits.values())
@@ -521,20 +572,24 @@ def _near_misses(sql: _Sql, miles: Callable[[float, float], float]) -> dict[str,
         None,
         radius + EPSILON_MILES,
         filtered=False,
+        tail=f" LIMIT {COUNT_CAP + 1}",
+        also=f" AND failing IN ({single})",
     )
     grouped = (
         f"SELECT failing, {key} AS edge, MIN(latitude), MIN(longitude), COUNT(*) "  # noqa: S608
-        f"FROM ({statement}) AS near WHERE failing IN ({single}) GROUP BY 1, 2"
+        f"FROM ({statement}) AS near GROUP BY 1, 2"
     )
     relaxed = dict.fromkeys(sql.names, 0)
+    rows = 0
     for mask, entry_id, lat, lon, entries in sql.run(
         grouped, [*key_params, *failing_params, *params]
     ):
+        rows += entries
         if entry_id is None:
             relaxed[name_of[mask]] += entries
         elif miles(lat, lon) <= radius:
             relaxed[name_of[mask]] += 1
-    return relaxed
+    return relaxed, rows > COUNT_CAP
 
 
 def _whole_circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
@@ -598,8 +653,10 @@ def _whole_circle(sql: _Sql, clock: _Clock, limit: int) -> _Circle:
     return _Circle(heapq.nsmallest(limit, found), len(found), relaxed)
 
 
-def _count(sql: _Sql, radius: float, clock: _Clock, known_empty: float) -> int:
-    """How many entries within `radius` pass every filter, none lying within `known_empty`."""
+def _count(sql: _Sql, radius: float, clock: _Clock, known_empty: float) -> tuple[int, bool]:
+    """How many entries within `radius` pass every filter, none lying within `known_empty`,
+    and whether there are more than COUNT_CAP (the count then stops past it; with "open
+    now", every match is counted)."""
     query = sql.query
     assert query.place is not None
     if not query.open_now:
@@ -619,7 +676,7 @@ def _count(sql: _Sql, radius: float, clock: _Clock, known_empty: float) -> int:
         if query.open_now and not clock.is_open(row[2], row[3], row[4]):
             continue
         count += 1
-    return count
+    return count, False
 
 
 def _national(sql: _Sql, limit: int, clock: _Clock) -> list[int]:
@@ -640,11 +697,11 @@ def _national(sql: _Sql, limit: int, clock: _Clock) -> list[int]:
 def search(query: Query, limit: int = 50, now: dt.datetime | None = None) -> Results:
     clock = _Clock(now or timezone.now())
     sql = _Sql(query, connections[router.db_for_read(SearchEntry)])
-    total, suggestions = 0, []
+    total, suggestions, more = 0, [], False
     nearest: dict[int, float] = {}
     if query.place is not None:
         circle = _circle(sql, clock, limit)
-        total = circle.total
+        total, more = circle.total, circle.more
         nearest = {entry_id: miles for miles, entry_id in circle.nearest}
         if total == 0:
             suggestions = _suggestions(sql, circle, clock)
@@ -660,7 +717,7 @@ def search(query: Query, limit: int = 50, now: dt.datetime | None = None) -> Res
         for entry_id, miles in sorted(nearest.items(), key=lambda pair: (pair[1], pair[0]))
     ]
     national = [Hit(entries[i], None, reasons(entries[i], None)) for i in national_ids]
-    return Results(query, local, national, total, suggestions)
+    return Results(query, local, national, total, suggestions, local_more=more)
 
 
 def _suggestions(sql: _Sql, circle: _Circle, clock: _Clock) -> list[Suggestion]:
@@ -671,13 +728,15 @@ def _suggestions(sql: _Sql, circle: _Circle, clock: _Clock) -> list[Suggestion]:
     for name, count in circle.relaxed.items():
         if count:
             label = _("Remove the filter %s") % filter_label(query, name)
-            out.append(Suggestion(name, label, count))
+            more = circle.relaxed_more
+            out.append(Suggestion(name, label, min(count, COUNT_CAP) if more else count, more))
     known_empty = query.radius
     for radius in [r for r in RADIUS_CHOICES if r > query.radius][:2]:
         # Nothing within the last radius matched: its inner squares need no second look.
-        count = _count(sql, radius, clock, known_empty)
+        count, more = _count(sql, radius, clock, known_empty)
         if count:
-            out.append(Suggestion("radius", _("Widen the radius to %d miles") % radius, count))
+            label = _("Widen the radius to %d miles") % radius
+            out.append(Suggestion("radius", label, min(count, COUNT_CAP), more))
             break
         known_empty = radius
     return sorted(out, key=lambda s: -s.count)

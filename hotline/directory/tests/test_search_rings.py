@@ -83,3 +83,21 @@ def test_an_entry_at_the_edge_of_the_circle_is_counted_by_its_exact_distance(
         results = search(query, limit=1)
         assert results.local_total == len(expected)
         assert [(hit.distance, hit.id) for hit in results.local] == expected[:1]
+
+
+def test_counts_stop_past_the_cap_and_say_so(dense, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_module, "PROBE", 8)
+    monkeypatch.setattr(search_module, "COUNT_CAP", 10)
+    entry = SearchEntry.objects.filter(national=False).order_by("id").first()
+    assert entry is not None and entry.postal_code
+    query = Query(place=geo.zip_place(entry.postal_code), radius=250)
+    expected = measured(query)
+    assert len(expected) > 10
+    results = search(query, limit=5)
+    assert results.local_more and results.local_total == 10
+    assert [(hit.distance, hit.id) for hit in results.local] == expected[:5]
+    # Nothing has this word: removing the keyword gives every entry, a count that stops too.
+    results = search(Query(place=query.place, radius=250, keyword="zzyzx"), limit=5)
+    assert results.local == [] and results.local_total == 0 and not results.local_more
+    [suggestion] = results.suggestions
+    assert suggestion.filter == "keyword" and suggestion.more and suggestion.count == 10

@@ -64,6 +64,15 @@ def apply_policy(contact: Contact, *, intake: bool) -> None:
         contact.first_response_at = contact.first_response_at or contact.acknowledged_at
 
 
+def triage(contact: Contact) -> None:
+    """Urgency, request types, policy and deadlines of a contact being received. Reads only
+    the SLA policies, kept per process: done before the write transaction, so that on SQLite
+    other writers do not wait for it (a caller already inside a transaction may call it first)."""
+    contact.received_at = contact.received_at or timezone.now()
+    normalize_triage(contact)
+    apply_policy(contact, intake=True)
+
+
 def receive(
     contact: Contact,
     *,
@@ -71,13 +80,11 @@ def receive(
     referrals: Iterable[Service] = (),
 ) -> Contact:
     """Record a new contact from any channel: reference, triage, deadlines, audit, alerts."""
+    triage(contact)
     with transaction.atomic(savepoint=False):
-        contact.received_at = contact.received_at or timezone.now()
         contact.reference = next_reference(timezone.localtime(contact.received_at).year)
         if actor is not None and actor.is_authenticated:
             contact.created_by = actor
-        normalize_triage(contact)
-        apply_policy(contact, intake=True)
         contact.save(force_insert=True)
         record(
             "contact.create",

@@ -244,9 +244,8 @@ def _error(status: int, message: str) -> JsonResponse:
 )
 def create_contact(request: HttpRequest, payload: ContactIn) -> JsonResponse:
     token = _allow(request, Scope.CREATE)
-    fields = payload.model_dump()
-    contact = Contact(**fields)
-    contact.received_at = contact.received_at or timezone.now()
+    contact = Contact(**payload.model_dump())
+    actions.triage(contact)  # before the transaction below: see triage()
     try:
         with idempotency.once(
             IdempotencyKey,

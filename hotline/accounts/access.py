@@ -3,7 +3,9 @@
 Every view is staff-only by default: `StaffGateMiddleware` lets a request through only for a
 signed-in, active account that has set its own password and passed two-factor. A view opts out
 with `@public` (anyone) or `@signin_step` (a signed-in user still on the way: new password,
-two-factor enrolment or check). On top of the gate, `@require_perm` checks a rule.
+two-factor enrolment or check). On top of the gate, `@require_perm` checks a rule. A view only a
+page's script calls is marked `@background` (and the scripts send BACKGROUND_HEADER): it does not
+count as activity, and when the session has ended it gets a 401 JSON answer, not a redirect.
 
 A view the gate guards (any view not marked `@public`) takes an `AuthenticatedHttpRequest`: its
 `request.user` is a `User`, never `AnonymousUser`. A public view takes a plain `HttpRequest`.
@@ -30,6 +32,8 @@ View = Callable[..., HttpResponseBase]
 V = TypeVar("V", bound=View)
 # Who asks, as `request.user` has it: the access helpers of every app take one.
 Viewer = User | AnonymousUser
+# Sent by the pages' own scripts (the queue's refresh): the request is not a person's action.
+BACKGROUND_HEADER = "X-Hotline-Background"
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -52,6 +56,19 @@ def public(view: V) -> V:
 def signin_step(view: V) -> V:
     view.hotline_access = "signin"  # type: ignore[attr-defined]
     return view
+
+
+def background(view: V) -> V:
+    """A view that only a page's own script calls (a refresh): it is never a person's action, so
+    it does not reset the session's idle clock, whether or not the script sent the header."""
+    view.hotline_background = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_background(request: HttpRequest, view: object = None) -> bool:
+    return request.headers.get(BACKGROUND_HEADER) == "1" or bool(
+        getattr(view, "hotline_background", False)
+    )
 
 
 def require_perm(perm: str) -> Callable[[View], View]:

@@ -5,19 +5,22 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from hotline.accounts.access import access_of
+from hotline.accounts.access import access_of, is_background
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
 class SessionLimitsMiddleware:
-    """Ends a session after SESSION_IDLE_SECONDS without a request, and SESSION_MAX_SECONDS after
-    sign-in whatever happens."""
+    """Ends a session after SESSION_IDLE_SECONDS without a person's request, and
+    SESSION_MAX_SECONDS after sign-in whatever happens.
+
+    Only a person's request resets the idle clock: a background request (the queue's refresh
+    script, see `access.background`) does not, or a console left open would never time out."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -27,7 +30,7 @@ class SessionLimitsMiddleware:
             now = int(time.time())
             session = request.session
             started = session.setdefault("signed_in_at", now)
-            last_seen = session.get("last_seen_at", now)
+            last_seen = session.setdefault("last_seen_at", now)
             if (
                 now - last_seen > settings.SESSION_IDLE_SECONDS
                 or now - started > settings.SESSION_MAX_SECONDS
@@ -36,9 +39,21 @@ class SessionLimitsMiddleware:
 
                 end_session(request, reason="expired")
                 messages.info(request, _("Your session ended. Please sign in again."))
-            elif now - last_seen >= 30 or "last_seen_at" not in session:
-                session["last_seen_at"] = now
         return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponseBase],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        # Here rather than in __call__: whether the request is background depends on the view.
+        if request.user.is_authenticated and not is_background(request, view):
+            now = int(time.time())
+            # Written at most every 30 seconds, so that a burst of clicks is one session save.
+            if now - request.session.get("last_seen_at", 0) >= 30:
+                request.session["last_seen_at"] = now
 
 
 class StaffGateMiddleware:
@@ -61,16 +76,28 @@ class StaffGateMiddleware:
         if access == "public":
             return None
         user = request.user
+        background = is_background(request, view)
         if not user.is_authenticated or not user.is_active:
-            return redirect_to_login(request.get_full_path())
+            return _send_to(request, settings.LOGIN_URL, background)
         if access == "signin":
             return None
         if user.must_change_password:
-            return redirect("accounts:first_password")
+            return _send_to(request, "accounts:first_password", background, with_next=False)
         if not user_has_device(user, confirmed=True):
-            return redirect("accounts:two_factor_setup")
+            return _send_to(request, "accounts:two_factor_setup", background, with_next=False)
         if not user.is_verified():
-            return redirect_to_login(
-                request.get_full_path(), login_url=settings.TWO_FACTOR_VERIFY_URL
-            )
+            return _send_to(request, settings.TWO_FACTOR_VERIFY_URL, background)
         return None
+
+
+def _send_to(
+    request: HttpRequest, to: str, background: bool, *, with_next: bool = True
+) -> HttpResponse:
+    """A person is redirected to the step; a page's script gets 401 and where to send the
+    person (it navigates the whole page there, with the page it is on as `next`), rather than a
+    sign-in form to paste into the page."""
+    if background:
+        return JsonResponse({"signed_in": False, "location": resolve_url(to)}, status=401)
+    if with_next:
+        return redirect_to_login(request.get_full_path(), login_url=to)
+    return redirect(to)

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
+from hotline.accounts.access import (
+    AuthenticatedHttpRequest,
+    background,
+    public,
+    require_perm,
+)
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
@@ -112,6 +117,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@background
 @require_perm("contacts.work")
 @require_safe
 def queue_rows(request: AuthenticatedHttpRequest) -> HttpResponse:

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "hotline.accounts.middleware.SessionLimitsMiddleware",
     "hotline.accounts.middleware.StaffGateMiddleware",
+    "hotline.accounts.middleware.InertTextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,3 +1,4 @@
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -101,3 +102,39 @@ def _send_to(
     if with_next:
         return redirect_to_login(request.get_full_path(), login_url=to)
     return redirect(to)
+
+
+# Bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069) as UTF-8 bytes:
+# UTF-8 never matches a character inside another one, so the bytes can be searched as they are.
+# The marks U+200E, U+200F and U+061C only nudge neighbouring characters and are left alone.
+BIDI_CONTROLS = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def _visible(match: re.Match[bytes]) -> bytes:
+    return b"[U+%04X]" % ord(match.group().decode())
+
+
+class InertTextMiddleware:
+    """Shows, rather than obeys, the bidi control characters on staff pages.
+
+    Someone who writes a tip, a directory application or an API contact can hide text or make
+    it read backwards (U+202E turns "evil" into what looks like "live") on the pages where staff
+    read it. One place for every staff page, every field and every form: the HTML sent, in which
+    each such character becomes visible text, "[U+202E]", that reorders nothing. In an edit form
+    the person sees it too and saving keeps that visible form. Public pages are left as they are
+    (their text is the hotline's, and translations may need isolates)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        match = request.resolver_match
+        if (
+            response.streaming
+            or not response.get("Content-Type", "").startswith("text/html")
+            or (match is not None and access_of(match.func) == "public")
+        ):
+            return response
+        response.content = BIDI_CONTROLS.sub(_visible, response.content)
+        return response

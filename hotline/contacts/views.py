@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -307,8 +307,12 @@ def duty(request: AuthenticatedHttpRequest) -> HttpResponse:
 def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    items = list(Notification.objects.filter(user=user).select_related("contact")[:100])
     if request.method == "POST":
-        Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
+        with transaction.atomic():
+            read = Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
+            record("notification.read_all", actor=user, detail={"count": read})
         return redirect("contacts:notifications")
+    items = list(Notification.objects.filter(user=user).select_related("contact")[:100])
+    # The page lists contacts (by reference), as the queue does.
+    record("contact.list", actor=user, detail={"page": "notifications", "count": len(items)})
     return render(request, "contacts/notifications.html", {"notifications": items})

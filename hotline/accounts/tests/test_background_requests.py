@@ -4,6 +4,7 @@ paste into the queue."""
 
 import time
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -40,7 +41,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fake
 
 
-def refresh(client: Client) -> object:
+def refresh(client: Client) -> Any:
     """What queue.js sends."""
     return client.get(ROWS, headers={BACKGROUND_HEADER: "1"})
 

@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, resolve_url
+from django.urls import get_callable
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from hotline.accounts.access import access_of, is_background
+from hotline.accounts.access import access_of, is_background, uses_form_token
+from hotline.lib import form_token
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -55,6 +57,41 @@ class SessionLimitsMiddleware:
             # Written at most every 30 seconds, so that a burst of clicks is one session save.
             if now - request.session.get("last_seen_at", 0) >= 30:
                 request.session["last_seen_at"] = now
+
+
+class PublicFormTokenMiddleware:
+    """Checks the signed token of a public view's form (see `hotline.lib.form_token`) in place
+    of Django's cookie-bound CSRF check, which then skips the view: the public site leaves no
+    cookie on a visitor's device. Every other view keeps Django's CsrfViewMiddleware, which
+    comes next."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponseBase],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
+        if not uses_form_token(view):
+            return None
+        checked = request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and not getattr(
+            request,
+            "_dont_enforce_csrf_checks",
+            False,  # Django's test client, as Django does
+        )
+        reason = form_token.refusal(request) if checked else None
+        if reason is not None:
+            failure: Callable[..., HttpResponseBase] = get_callable(settings.CSRF_FAILURE_VIEW)
+            return failure(request, reason=reason)
+        # Django's own flag for "checked already": CsrfViewMiddleware then leaves this view alone.
+        request.csrf_processing_done = True  # type: ignore[attr-defined]
+        return None
 
 
 class StaffGateMiddleware:

@@ -2,12 +2,16 @@
 (U+202A..U+202E, U+2066..U+2069) in anything a person typed are shown, not obeyed, on every staff
 page. The marks U+200E, U+200F and U+061C are left as they are."""
 
+import json
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from conftest import default_service_hours
+from hotline.accounts.middleware import InertTextMiddleware
 from hotline.cases.actions import add_note, open_case
 from hotline.cases.tests.conftest import add_victim
 from hotline.contacts.actions import receive
@@ -71,3 +75,21 @@ def test_marks_and_ordinary_text_are_left_alone(client_for: Any, personas: dict[
     url = reverse("contacts:detail", kwargs={"contact_id": contact.pk})
     html = client_for("specialist").get(url).content.decode()
     assert "\u200f\u0645\u0631\u062d\u0628\u0627\u200e \u061c ok" in html
+
+
+def test_public_pages_and_downloads_are_left_as_they_are(client_for: Any) -> None:
+    """Only staff pages are rewritten: a public page's text is the hotline's (translations may
+    need isolates), and an answer that is not HTML (JSON, a file) is sent byte for byte."""
+    isolated = "\u2067\u0645\u0631\u062d\u0628\u0627\u2069"
+    organization = Organization.objects.create(
+        name=isolated, description="d", listing_status="listed"
+    )
+    public = Client().get(reverse("directory:public_listing", args=[organization.pk]))
+    assert isolated in public.content.decode()
+    staff = client_for("specialist").get(reverse("directory:listing", args=[organization.pk]))
+    assert isolated not in staff.content.decode() and "[U+2067]" in staff.content.decode()
+    body = json.dumps({"name": EVIL}, ensure_ascii=False).encode()
+    middleware = InertTextMiddleware(
+        lambda request: HttpResponse(body, content_type="application/json")
+    )
+    assert middleware(RequestFactory().get("/console/x.json")).content == body

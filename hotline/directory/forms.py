@@ -125,7 +125,7 @@ class FlagForm(forms.Form):
         return data
 
 
-class JoinForm(forms.ModelForm):
+class JoinForm(forms.ModelForm[JoinApplication]):
     kind = forms.ChoiceField(label=_("Kind of organization"), choices=profile.choices("org_kind"))
     categories = forms.MultipleChoiceField(
         label=_("Services you offer"),

@@ -1039,7 +1039,7 @@ def _adapt(adapt: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
     return [value if value is None or isinstance(value, str) else adapt(value) for value in values]
 
 
-def _column(model: type[models.Model], attname: str) -> models.Field:
+def _column(model: type[models.Model], attname: str) -> models.Field[Any, Any]:
     return next(column for column in model._meta.concrete_fields if column.attname == attname)
 
 

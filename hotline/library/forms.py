@@ -111,7 +111,7 @@ class LibraryFilterForm(forms.Form):
         return resources
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(forms.ModelForm[Resource]):
     class Meta:
         formfield_callback = https_by_default
         model = Resource

@@ -130,3 +130,16 @@ def test_signing_in_keeps_djangos_protection_with_a_session_cookie() -> None:
     assert cookie["max-age"] == "" and cookie["expires"] == ""
     forged = {form_token.FIELD: form_token.issue(), "username": "x", "password": "y"}
     assert strict().post(reverse("accounts:login"), forged).status_code == 403
+
+
+def test_views_exempt_from_csrf_stay_exempt(personas: dict[str, Any]) -> None:
+    """The intake API (token-authenticated, exempt from CSRF like every django-ninja view) is
+    marked public, but it is no form: no form token is asked of it."""
+    from hotline.contacts.tests.test_api import BODY, URL, token_for
+
+    token = token_for(personas["specialist"])
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "key-1"}
+    client = Client(enforce_csrf_checks=True, headers=headers)
+    response = client.post(URL, BODY, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert Contact.objects.count() == 1

@@ -83,12 +83,14 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "hotline.accounts.middleware.PublicFormTokenMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hotline.accounts.middleware.SessionLimitsMiddleware",
     "hotline.accounts.middleware.StaffGateMiddleware",
+    "hotline.accounts.middleware.InertTextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -111,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "hotline.accounts.context_processors.public_form_token",
             ],
         },
     },
@@ -244,6 +247,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True
+# Staff forms keep Django's CSRF protection, its cookie ending with the browser session. The
+# public forms use no cookie at all: a signed token in the form that expires (hotline.lib.
+# form_token; docs/decisions/0007-public-forms-without-a-csrf-cookie.md).
+CSRF_COOKIE_AGE = None
+CSRF_FAILURE_VIEW = "hotline.site.views.form_refused"
+PUBLIC_FORM_TOKEN_SECONDS = envint("PUBLIC_FORM_TOKEN_HOURS", 24) * 3600
 # Error reports never carry what a person typed: every POST field is masked.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "hotline.lib.logging.MaskEverythingFilter"
 if not DEBUG:

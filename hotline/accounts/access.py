@@ -3,7 +3,11 @@
 Every view is staff-only by default: `StaffGateMiddleware` lets a request through only for a
 signed-in, active account that has set its own password and passed two-factor. A view opts out
 with `@public` (anyone) or `@signin_step` (a signed-in user still on the way: new password,
-two-factor enrolment or check). On top of the gate, `@require_perm` checks a rule.
+two-factor enrolment or check). A public view's forms carry a signed token instead of Django's
+CSRF cookie, unless it is marked `@csrf_cookie` (signing in). On top of the gate, `@require_perm`
+checks a rule. A view only a page's script calls is marked `@background` (and the scripts send
+BACKGROUND_HEADER): it does not count as activity, and when the session has ended it gets a 401
+JSON answer, not a redirect.
 
 A view the gate guards (any view not marked `@public`) takes an `AuthenticatedHttpRequest`: its
 `request.user` is a `User`, never `AnonymousUser`. A public view takes a plain `HttpRequest`.
@@ -32,6 +36,8 @@ View = Callable[..., HttpResponseBase]
 V = TypeVar("V", bound=View)
 # Who asks, as `request.user` has it: the access helpers of every app take one.
 Viewer = User | AnonymousUser
+# Sent by the pages' own scripts (the queue's refresh): the request is not a person's action.
+BACKGROUND_HEADER = "X-Hotline-Background"
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -51,9 +57,35 @@ def public(view: V) -> V:
     return view
 
 
+def csrf_cookie(view: V) -> V:
+    """A `@public` view that keeps Django's cookie-bound CSRF protection: signing in, where a
+    forged request would put a person in someone else's session. Every other public view acts as
+    nobody, and its form is protected by a signed token instead (`hotline.lib.form_token`),
+    so that it leaves no cookie on the visitor's device."""
+    view.hotline_csrf_cookie = True  # type: ignore[attr-defined]
+    return view
+
+
+def uses_form_token(view: object) -> bool:
+    return access_of(view) == "public" and not getattr(view, "hotline_csrf_cookie", False)
+
+
 def signin_step(view: V) -> V:
     view.hotline_access = "signin"  # type: ignore[attr-defined]
     return view
+
+
+def background(view: V) -> V:
+    """A view that only a page's own script calls (a refresh): it is never a person's action, so
+    it does not reset the session's idle clock, whether or not the script sent the header."""
+    view.hotline_background = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_background(request: HttpRequest, view: object = None) -> bool:
+    return request.headers.get(BACKGROUND_HEADER) == "1" or bool(
+        getattr(view, "hotline_background", False)
+    )
 
 
 def require_perm(perm: str) -> Callable[[View], View]:

@@ -33,7 +33,7 @@ class _Reported(Protocol):
     @property
     def status(self) -> str: ...
     @property
-    def recipient(self) -> object: ...
+    def agency_id(self) -> int | None: ...
     @property
     def acknowledged_at(self) -> dt.datetime | None: ...
 
@@ -146,8 +146,8 @@ def report_sent_to_their_agency(user: User, report: _Reported | None) -> bool:
     # Only ever asked after is_liaison (rules stops at the first false), so `user` is an account.
     if report is None or user.agency_id is None or report.status != "sent":
         return False
-    link = getattr(report.recipient, "agency_link", None)
-    return link is not None and link.agency_id == user.agency_id
+    # The agency recorded when it was sent, not the recipient's link as it is now.
+    return report.agency_id == user.agency_id
 
 
 @rules.predicate

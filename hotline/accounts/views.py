@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hotline.accounts import actions
 from hotline.accounts.access import (
     AuthenticatedHttpRequest,
+    csrf_cookie,
     get_invited_user,
     get_staff_member_for,
     public,
@@ -58,6 +59,7 @@ def _next_url(request: HttpRequest) -> str:
 
 
 @public
+@csrf_cookie
 @never_cache
 @sensitive_post_parameters()
 def sign_in(request: HttpRequest) -> HttpResponse:

@@ -56,7 +56,7 @@ def get_report_for(user: Viewer, report_id: int, perm: str = "cases.view_report"
     Anything else is 404, so that a liaison cannot learn that another agency's report exists."""
     report = (
         Report.objects.visible_to(user)
-        .select_related("case", "recipient__agency_link", "requested_by", "approved_by")
+        .select_related("case", "recipient", "requested_by", "approved_by")
         .filter(pk=report_id)
         .first()
     )

@@ -318,7 +318,11 @@ def send_report(report: Report, *, actor: User) -> Snapshot:
         report.sent_at = now
         report.level, report.basis = decision.level, decision.basis
         report.delivered_to_portal = link is not None
-        report.save(update_fields=["status", "sent_at", "level", "basis", "delivered_to_portal"])
+        # Recorded now: who may read it must not change when the link changes later.
+        report.agency_id = link.agency_id if link is not None else None
+        report.save(
+            update_fields=["status", "sent_at", "level", "basis", "delivered_to_portal", "agency"]
+        )
         record(
             "report.send",
             actor=actor,
@@ -336,8 +340,8 @@ def send_report(report: Report, *, actor: User) -> Snapshot:
         )
         if report.case.status in (CaseStatus.OPEN, CaseStatus.MONITORING):
             set_status(report.case, CaseStatus.REFERRED, actor=actor)
-        if link is not None:
-            emails.report_waiting.send(link.agency_id)
+        if report.agency_id is not None:
+            emails.report_waiting.send(report.agency_id)
     return snapshot
 
 

@@ -334,17 +334,16 @@ class Consent(models.Model):
 
 class ReportQuerySet(models.QuerySet["Report"]):
     def visible_to(self, user: User | AnonymousUser | None) -> "ReportQuerySet":
-        """Case workers see every report; a liaison only those sent to their own agency, and
-        nothing still awaiting approval or declined."""
+        """Case workers see every report; a liaison only those sent to their own agency (the
+        agency recorded on the report when it was sent), and nothing still awaiting approval or
+        declined."""
         if user is None or not user.is_authenticated:
             return self.none()
         if is_case_worker(user):
             return self
         if user.has_perm("cases.use_portal") and user.agency_id is not None:
             return self.filter(
-                status=ReportStatus.SENT,
-                recipient__agency_link__agency_id=user.agency_id,
-                snapshot__isnull=False,
+                status=ReportStatus.SENT, agency_id=user.agency_id, snapshot__isnull=False
             )
         return self.none()
 
@@ -358,6 +357,17 @@ class Report(models.Model):
         "directory.Organization",
         verbose_name=_("recipient"),
         on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The liaisons' agency the report went to, as linked to the recipient when it was sent:
+    # their access follows this, not the link as it is later. None until sent, and for a
+    # recipient with no agency in the portal.
+    agency = models.ForeignKey(
+        "accounts.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices)

@@ -12,6 +12,7 @@ from hotline.contacts import alerts
 from hotline.contacts.models import (
     Contact,
     Duty,
+    Notification,
     ReferenceCounter,
     Referral,
     RequestType,
@@ -215,6 +216,14 @@ def share(contact: Contact, resource: Resource, *, actor: User) -> SharedResourc
         if created:
             record("contact.share", actor=actor, obj=contact, detail={"resource": resource.pk})
     return shared
+
+
+def mark_notifications_read(user: User) -> int:
+    """Marks every unread notification of `user` read; returns how many."""
+    with transaction.atomic():
+        read = Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
+        record("notification.read_all", actor=user, detail={"count": read})
+    return read
 
 
 def set_duty(user: User, on_duty: bool) -> None:

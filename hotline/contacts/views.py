@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
+from hotline.accounts.access import (
+    AuthenticatedHttpRequest,
+    background,
+    public,
+    require_perm,
+)
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
@@ -113,6 +118,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@background
 @require_perm("contacts.work")
 @require_safe
 def queue_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -302,8 +308,10 @@ def duty(request: AuthenticatedHttpRequest) -> HttpResponse:
 def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    items = list(Notification.objects.filter(user=user).select_related("contact")[:100])
     if request.method == "POST":
-        Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
+        actions.mark_notifications_read(user)
         return redirect("contacts:notifications")
+    items = list(Notification.objects.filter(user=user).select_related("contact")[:100])
+    # The page lists contacts (by reference), as the queue does.
+    record("contact.list", actor=user, detail={"page": "notifications", "count": len(items)})
     return render(request, "contacts/notifications.html", {"notifications": items})

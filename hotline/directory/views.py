@@ -157,6 +157,9 @@ def _search_page(request: HttpRequest, template: str, public_only: bool) -> Http
         if form.is_valid():
             results = search(form.query(public=public_only))
             _attach_details(results, staff=not public_only)
+            if not public_only:  # staff results show street addresses, confidential ones too
+                hits = len(results.local) + len(results.national)
+                record("directory.search", actor=request.user, detail={"results": hits})
     else:
         form = SearchForm()
     context = {"form": form, "results": results, "flag_form": FlagForm(), **_choices(form)}
@@ -250,6 +253,7 @@ def _listing_context(organization: Organization, staff: bool) -> dict[str, Any]:
 def listing(request: AuthenticatedHttpRequest, organization_id: UUID) -> HttpResponse:
     organization = get_organization_for(request.user, organization_id)
     context = _listing_context(organization, staff=True)
+    record("directory.listing_view", actor=request.user, obj=organization)
     context["flags"] = ListingFlag.objects.open().filter(organization=organization)
     context["flag_form"] = FlagForm()
     return render(request, "directory/listing.html", context)

@@ -59,6 +59,12 @@ def safety(request: HttpRequest) -> HttpResponse:
     return render(request, "site/safety.html")
 
 
+def form_refused(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form that could not be checked as ours, in words a visitor can act
+    on. `reason` is for the log only."""
+    return render(request, "site/form_refused.html", status=403)
+
+
 @require_perm("site.view_console")
 def console(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "site/console.html")

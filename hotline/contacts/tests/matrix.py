@@ -25,7 +25,8 @@ ROWS = [
     Row("contacts:help", everyone(200)),
     Row("contacts:help", everyone(400), method="post"),
     Row("contacts:queue", only(WORKERS)),
-    Row("contacts:queue_rows", only(WORKERS)),
+    # A background view: a signed-out script is told to send the page to sign-in (401).
+    Row("contacts:queue_rows", {**only(WORKERS), "anonymous": 401}),
     Row("contacts:intake", only(WORKERS)),
     Row("contacts:detail", only(WORKERS), kwargs=a_contact),
     Row("contacts:edit", only(WORKERS), kwargs=a_contact),

@@ -88,3 +88,27 @@ def test_a_web_tip_reaches_the_open_queue_and_is_worked_from_the_side_panel(
     assert hosts == {urlsplit(base).netloc}
     for tab in (public, specialist, supervisor):
         tab.context.close()
+
+
+def test_the_queue_refresh_of_an_expired_session_takes_the_page_to_sign_in(
+    live_server: Any, browser: Any, personas: dict[str, Any]
+) -> None:
+    import time
+
+    from django.contrib.sessions.backends.db import SessionStore
+
+    hosts: set[str] = set()
+    specialist = staff_page(browser, live_server.url, personas["specialist"], hosts)
+    specialist.goto("/console/contacts/")
+    assert "The queue is empty." in specialist.inner_text("#queue-rows")
+    # The person left 31 minutes ago; only the refresh script has run since.
+    (cookie,) = [
+        c for c in specialist.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME
+    ]
+    session = SessionStore(session_key=cookie["value"])
+    session["last_seen_at"] = int(time.time()) - 31 * 60
+    session.save()
+    specialist.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    specialist.wait_for_url("**/accounts/sign-in/?next=%2Fconsole%2Fcontacts%2F")
+    assert "Your session ended" in specialist.content()
+    assert not SessionStore(session_key=cookie["value"]).get("_auth_user_id")

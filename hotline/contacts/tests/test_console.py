@@ -8,10 +8,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from conftest import default_service_hours
 from hotline.accounts.models import User
 from hotline.audit.models import AuditEvent
 from hotline.contacts.actions import receive
-from hotline.contacts.models import Contact, Referral, SharedResource, Status, Urgency
+from hotline.contacts.models import (
+    Contact,
+    Notification,
+    Referral,
+    SharedResource,
+    Status,
+    Urgency,
+)
 from hotline.contacts.tests.conftest import eastern
 from hotline.directory.tests.hsds_data import uid
 
@@ -180,3 +188,18 @@ def test_supervisor_sees_counts_message_taken_and_breaches(client_for) -> None:
 def test_supervisor_goes_on_duty(client_for, personas) -> None:
     client_for("supervisor").post(reverse("contacts:duty"), {"on_duty": "1"})
     assert personas["supervisor"].duty.on_duty
+
+
+def test_the_notifications_page_and_marking_them_read_are_audited(personas, client_for) -> None:
+    default_service_hours()
+    specialist = personas["specialist"]
+    contact = receive(Contact(channel="phone", narrative="Someone asks for help"), actor=specialist)
+    Notification.objects.create(user=specialist, kind="crisis", contact=contact)
+    client = client_for("specialist")
+    assert contact.reference in client.get(reverse("contacts:notifications")).content.decode()
+    seen = AuditEvent.objects.get(action="contact.list", detail__page="notifications")
+    assert (seen.actor_id, seen.detail) == (specialist.pk, {"page": "notifications", "count": 1})
+    client.post(reverse("contacts:notifications"))
+    assert not Notification.objects.filter(user=specialist).unread().exists()
+    read = AuditEvent.objects.get(action="notification.read_all")
+    assert (read.actor_id, read.detail) == (specialist.pk, {"count": 1})

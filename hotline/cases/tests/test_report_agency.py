@@ -19,13 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sent(personas, case, orgs) -> tuple[Report, Report]:
+def sent(personas, case, orgs, django_capture_on_commit_callbacks) -> tuple[Report, Report]:
     org_a, org_b = orgs
     give_consent(add_victim(case), [org_a])
-    return (
-        request_report(case, org_a, actor=personas["specialist"]),
-        request_report(case, org_b, actor=personas["specialist"]),
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        return (
+            request_report(case, org_a, actor=personas["specialist"]),
+            request_report(case, org_b, actor=personas["specialist"]),
+        )
 
 
 def swap_links(orgs: tuple[Organization, Organization]) -> None:
@@ -50,10 +51,13 @@ def portal_reports(client) -> list[Report]:
 def test_the_agency_is_recorded_on_the_report_when_it_is_sent(sent, agencies) -> None:
     to_a, to_b = sent
     assert (to_a.agency, to_b.agency) == agencies
-    emailed = DBTaskResult.objects.filter(task_path__endswith="send_portal_email")
-    assert sorted(task.args_kwargs["args"][0] for task in emailed) == sorted(
-        agency.pk for agency in agencies
-    )
+    # The waiting-report email goes to the recorded agency's liaisons.
+    emailed = DBTaskResult.objects.filter(task_path="hotline.lib.emails.deliver")
+    assert sorted(
+        args
+        for path, args in (task.args_kwargs["args"] for task in emailed)
+        if path == "hotline.cases.emails.report_waiting"
+    ) == sorted([agency.pk] for agency in agencies)
 
 
 def test_relinking_after_sending_changes_nothing_for_either_agencys_liaisons(

@@ -82,6 +82,11 @@ def receive(
 ) -> Contact:
     """Record a new contact from any channel: reference, triage, deadlines, audit, alerts."""
     triage(contact)
+    if actor is not None and contact.status not in (Status.NEW, Status.MESSAGE_TAKEN):
+        # Recorded by a person as already under way (a call answered live): they are answering
+        # it, and that is its first response.
+        contact.assigned_to = contact.assigned_to or actor
+        contact.first_response_at = contact.first_response_at or timezone.now()
     with transaction.atomic(savepoint=False):
         contact.reference = next_reference(timezone.localtime(contact.received_at).year)
         if actor is not None and actor.is_authenticated:
@@ -170,25 +175,29 @@ def set_status(contact: Contact, status: str, *, actor: User) -> Contact:
     return update(contact, ["status"], actor=actor)
 
 
+# What claiming may change (_status_changed included).
+CLAIM_FIELDS = [
+    "assigned_to",
+    "first_response_at",
+    "status",
+    "sla_paused_since",
+    "sla_paused_minutes",
+    "first_response_due",
+    "resolution_due",
+]
+
+
 def claim(contact: Contact, *, actor: User) -> Contact:
+    """The actor takes the contact and answers it: that is its first response, whatever its
+    status said; a new contact or a message taken is now in progress."""
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         locked.assigned_to = actor
-        fields = ["assigned_to"]
+        locked.first_response_at = locked.first_response_at or timezone.now()
         if locked.status in (Status.NEW, Status.MESSAGE_TAKEN):
-            old = locked.status
-            locked.status = Status.IN_PROGRESS
+            old, locked.status = locked.status, Status.IN_PROGRESS
             _status_changed(locked, old)
-            fields = [
-                *fields,
-                "status",
-                "first_response_at",
-                "sla_paused_since",
-                "sla_paused_minutes",
-                "first_response_due",
-                "resolution_due",
-            ]
-        locked.save(update_fields=[*fields, "updated_at"])
+        locked.save(update_fields=[*CLAIM_FIELDS, "updated_at"])
         record("contact.claim", actor=actor, obj=locked, detail={"assignee": actor.pk})
     return locked
 

@@ -139,9 +139,7 @@ def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         contact = form.save(commit=False)
         if contact.status == Status.NEW:
-            contact.assigned_to = request.user
-            contact.status = Status.IN_PROGRESS
-            contact.first_response_at = timezone.now()
+            contact.status = Status.IN_PROGRESS  # recorded as it is answered
         actions.receive(contact, actor=request.user)
         messages.success(request, _("Contact %s recorded.") % contact.reference)
         return redirect("contacts:detail", contact_id=contact.pk)

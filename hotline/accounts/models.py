@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from rules.permissions import permissions as rules_permissions
 
 
 class Role(models.TextChoices):
@@ -88,6 +89,14 @@ class User(AbstractUser):
         """Whether this request passed two-factor: django-otp's middleware replaces it on each
         request's user. Where it did not run, nobody is verified."""
         return False
+
+    def has_module_perms(self, app_label: str) -> bool:
+        """Django admin shows an app to whoever holds any of that app's rules
+        (accounts/rules.py): permissions come from the rules alone, as everywhere else."""
+        prefix = f"{app_label}."
+        return self.is_active and any(
+            self.has_perm(name) for name in rules_permissions if name.startswith(prefix)
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.is_superuser = False

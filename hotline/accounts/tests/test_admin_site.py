@@ -65,3 +65,12 @@ def test_audit_events_are_read_only_in_admin(client_for, personas) -> None:
     )
     assert response.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_administrators_admin_index_lists_every_app_and_model_they_keep(client_for) -> None:
+    page = client_for("administrator").get(reverse("admin:index"))
+    html = page.content.decode()
+    assert "permission to view or edit anything" not in html
+    for model in admin.site._registry:
+        opts = model._meta
+        assert reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") in html, opts.label

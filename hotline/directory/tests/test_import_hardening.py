@@ -60,7 +60,7 @@ def before() -> str:
     return checksum()
 
 
-def package_zip(edit: Callable[[dict[str, bytes]], None] | None = None) -> bytes:
+def package_zip(edit: Callable[[dict[str, bytes]], Any] | None = None) -> bytes:
     """The test package as an exported CSV datapackage, its members changed by `edit`."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -257,7 +257,7 @@ class ExportForm(forms.Form):
         choices=[
             ("csv", _("CSV datapackage (.zip)")),
             ("tabular-json", _("Tabular JSON")),
-            ("json", _("Nested JSON (organizations)")),
+            ("json", _("Nested JSON (organizations, taxonomies and the rest)")),
         ],
     )
     include_confidential = forms.BooleanField(

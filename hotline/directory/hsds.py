@@ -308,6 +308,7 @@ def _check_uri(raw: str) -> None:
 
 
 FORMAT_CHECKS: dict[str, Callable[[str], None]] = {"email": _check_email, "uri": _check_uri}
+FORMAT_PATTERNS = {"email": EMAIL, "uri": URI}
 
 
 def _datetime(raw: str) -> dt.datetime:

@@ -2,6 +2,7 @@
 every problem kept with its row and field; ids given twice; references to rows that exist
 neither in the import nor before it."""
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,7 +12,7 @@ from django.conf import settings
 from hotline.directory import bulk, hsds
 from hotline.directory.hsds import TABLE, TABLES, Invalid, Table
 from hotline.directory.importer import source
-from hotline.directory.importer.source import ABSENT, Problem, Progress, Source
+from hotline.directory.importer.source import ABSENT, Problem, Progress, Source, Unreadable
 
 # Per row of a batch (by position), the problems found in it as (field, message).
 Bad = dict[int, list[tuple[str, str]]]
@@ -53,6 +54,7 @@ def column_parser(spec: hsds.Field, from_text: bool) -> ColumnParser:
     limit = settings.HSDS_IMPORT_MAX_FIELD_CHARS
     longest = min(spec.max_length or limit, limit)
     too_long = f"is longer than the limit of {limit} characters (HSDS_IMPORT_MAX_FIELD_CHARS)"
+    pattern = hsds.FORMAT_PATTERNS.get(spec.format)
 
     def fast(raw: Sequence[Any]) -> Sequence[Any] | None:
         if spec.kind in {"string", "uuid"}:
@@ -61,7 +63,9 @@ def column_parser(spec: hsds.Field, from_text: bool) -> ColumnParser:
             if text:
                 if spec.enum and not set(raw) <= allowed:
                     return None
-                if spec.format or max(map(len, raw), default=0) > longest:
+                if max(map(len, raw), default=0) > longest:
+                    return None
+                if pattern and not all(map(pattern.fullmatch, filter(None, raw))):
                     return None
                 return raw
             if "" in raw:
@@ -174,7 +178,9 @@ def check_references(
     if progress:
         progress("check references", len(tables), len(tables))
     for (name, index), values in missing.items():
-        _name_rows(source_, TABLE[name], index, values, problems)
+        # An unreadable file's problem is already listed: the rows after it were not read.
+        with contextlib.suppress(Unreadable):
+            _name_rows(source_, TABLE[name], index, values, problems)
 
 
 def _empty_soft_reference(table: Table, spec: hsds.Field, warnings: list[str]) -> None:

@@ -75,7 +75,10 @@ def _csv_batches(
                 raise Unreadable(Problem(name, str(reader.line_num), "", message)) from None
     except UnicodeDecodeError:
         line = _first_bad_line(open_binary)
-        message = f"{NOT_UTF8} (the first byte that is not is on line {line})"
+        message = (
+            f"is not UTF-8 text (line {line} is the first that is not): save the file as "
+            "UTF-8 (Unicode) and import it again"
+        )
         raise Unreadable(Problem(name, str(line), "", message)) from None
     except ARCHIVE_ERRORS as error:
         message = f"cannot be read from the archive: {error}"

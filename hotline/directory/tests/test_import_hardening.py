@@ -21,7 +21,13 @@ from django.urls import reverse
 from hotline.audit.models import AuditEvent
 from hotline.directory import exporter, hsds
 from hotline.directory.exporter import Scope
-from hotline.directory.importer import ImportFailed, json_source, run_import, upload_source
+from hotline.directory.importer import (
+    ImportFailed,
+    json_source,
+    run_import,
+    source,
+    upload_source,
+)
 from hotline.directory.models import (
     Attribute,
     Metadata,
@@ -193,6 +199,27 @@ def test_a_csv_file_that_is_not_utf8_names_the_file_and_line(before: str) -> Non
     problems = refused("latin1.zip", content).problems
     assert [(p.file, p.row) for p in problems] == [("services.csv", "3")]
     assert "is not UTF-8 text" in problems[0].message and "line 3" in problems[0].message
+    assert checksum() == before
+
+
+def test_rows_read_before_a_bad_byte_still_have_their_problems_named(before: str) -> None:
+    # A whole batch of rows, and more (the decoder reads ahead), comes before the bad byte.
+    def edit(members: dict[str, bytes]) -> None:
+        lines = rows_of(members["services.csv"])
+        header, first = lines[0], lines[1]
+        rows = []
+        for number in range(source.CHUNK + 200):
+            row = list(first)
+            row[header.index("id")] = uid(f"svc-copy-{number}")
+            rows.append(row)
+        rows[0][header.index("organization_id")] = uid("no-such-organization")
+        members["services.csv"] = csv_bytes([header, *rows]) + "é\r\n".encode("latin-1")
+
+    problems = refused("late.zip", package_zip(edit)).problems
+    assert {(p.file, p.row, p.field) for p in problems} == {
+        ("services.csv", "2", "organization_id"),
+        ("services.csv", str(source.CHUNK + 202), ""),
+    }
     assert checksum() == before
 
 

@@ -15,7 +15,7 @@ from django.http.response import HttpResponseBase
 from django.utils.dateparse import parse_datetime
 from ninja import Router
 from ninja.errors import HttpError
-from ninja.params.functions import Query
+from ninja.params.functions import Query  # the function itself: `ninja.Query` types as a generic
 
 from hotline.directory import geo, hsds
 from hotline.directory.box import Box

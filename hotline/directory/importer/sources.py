@@ -6,6 +6,8 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
+
 from hotline.directory.importer.datapackage import NOT_UTF8, directory_source, zip_source
 from hotline.directory.importer.json_form import json_source
 from hotline.directory.importer.source import Problem, Source
@@ -17,6 +19,11 @@ def open_source(path: Path, kind: str = "auto") -> Source:
         return directory_source(path)
     if path.suffix.lower() == ".zip":
         return _zip(path.open("rb"), path.name)
+    size, most = path.stat().st_size, settings.HSDS_IMPORT_MAX_BYTES
+    if size > most:
+        # JSON is parsed whole: refuse it before reading it.
+        message = f"is {size} bytes; at most {most} are taken (HSDS_IMPORT_MAX_BYTES)"
+        return Source({}, False, {}, [Problem(path.name, "", "", message)])
     return _json(path.read_bytes(), path.name, kind)
 
 

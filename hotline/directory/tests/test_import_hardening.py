@@ -151,6 +151,17 @@ def test_an_archive_with_too_many_members_is_refused(before: str) -> None:
     assert checksum() == before
 
 
+@override_settings(HSDS_IMPORT_MAX_BYTES=1000)
+def test_a_json_file_larger_than_the_limit_is_refused_unread(before: str, tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(as_tabular_json(package())))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("hsds_import", str(path), "--no-progress", stderr=err)
+    assert "big.json: is " in err.getvalue() and "at most 1000 are taken" in err.getvalue()
+    assert checksum() == before
+
+
 def test_a_value_longer_than_the_limit_is_a_row_error_naming_it(before: str) -> None:
     tables = package()
     tables["organization"][1]["description"] = "x" * 100_001

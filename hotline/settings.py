@@ -178,6 +178,12 @@ SWEEP_JOBS = [
 # A crisis contact nobody has claimed is alerted again after this many minutes.
 CRISIS_REALERT_MINUTES = envint("CRISIS_REALERT_MINUTES", 5)
 
+# HSDS imports: what an uploaded or given file may hold before it is refused (see README).
+HSDS_IMPORT_MAX_BYTES = envint("HSDS_IMPORT_MAX_BYTES", 2 * 1024**3)  # a zip's members, expanded
+HSDS_IMPORT_MAX_RATIO = envint("HSDS_IMPORT_MAX_RATIO", 200)  # expanded : compressed, per member
+HSDS_IMPORT_MAX_MEMBERS = envint("HSDS_IMPORT_MAX_MEMBERS", 100)  # files in a zip
+HSDS_IMPORT_MAX_FIELD_CHARS = envint("HSDS_IMPORT_MAX_FIELD_CHARS", 100_000)  # one value
+
 # --- Accounts, passwords, sessions ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -159,6 +159,15 @@ def datapackage() -> dict[str, Any]:
                 "mediatype": "text/csv",
                 "schema": {
                     "primaryKey": "id",
+                    # As the standard's datapackage declares them (not the soft references).
+                    "foreignKeys": [
+                        {
+                            "fields": spec.name,
+                            "reference": {"resource": spec.references, "fields": "id"},
+                        }
+                        for spec in table.fields
+                        if spec.references and not spec.soft
+                    ],
                     "fields": [
                         {
                             "name": spec.name,
@@ -345,14 +354,38 @@ class Graph:
         return [self.organization(row) for row in self.by_id["organization"].values()]
 
 
-def full_json(scope: Scope) -> list[Row]:
-    """Every organization fully nested, then every taxonomy term (with its taxonomy), so that
-    terms no attribute uses survive a round trip too."""
+def full_json(scope: Scope) -> dict[str, Any]:
+    """The nested export, one envelope: {"hsds_version": "3.0", "organizations": [fully
+    nested], "taxonomies": [...], "taxonomy_terms": [...]}, then, under the name of its CSV
+    file without ".csv" ("attributes", "metadata", "locations", ...), every other row that
+    nothing above holds (an attribute of a taxonomy term, the change log of a taxonomy, a
+    location no organization has), so that a round trip loses nothing."""
     graph = Graph.of(scope)
-    return [
-        *graph.organizations(),
-        *(graph.term(term) for term in graph.by_id["taxonomy_term"].values()),
-    ]
+    envelope: dict[str, Any] = {"hsds_version": hsds.HSDS_VERSION}
+    envelope["organizations"] = graph.organizations()
+    for name in ("taxonomy", "taxonomy_term"):
+        envelope[TABLE[name].file.removesuffix(".csv")] = list(graph.by_id[name].values())
+    held = _ids_in(envelope)
+    for table in TABLES:
+        left = [row for pk, row in graph.by_id[table.name].items() if pk not in held]
+        if left:
+            envelope[table.file.removesuffix(".csv")] = left
+    return envelope
+
+
+def _ids_in(value: Any) -> set[str]:
+    """Every "id" in nested JSON (HSDS ids are UUIDs: unique across tables)."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("id"), str):
+                found.add(item["id"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def table_of(name: str) -> Table:

@@ -239,7 +239,14 @@ class ImportForm(forms.Form):
     )
     kind = forms.ChoiceField(
         label=_("Top-level JSON objects are"),
-        choices=[(kind, kind.replace("_", " ")) for kind in KINDS],
+        help_text=_(
+            "Automatic: told from the fields each HSDS schema requires; when that is unsure, "
+            "the import is refused and you choose here."
+        ),
+        choices=[
+            (kind, _("detect automatically") if kind == "auto" else kind.replace("_", " "))
+            for kind in KINDS
+        ],
         initial="auto",
     )
 
@@ -250,7 +257,7 @@ class ExportForm(forms.Form):
         choices=[
             ("csv", _("CSV datapackage (.zip)")),
             ("tabular-json", _("Tabular JSON")),
-            ("json", _("Nested JSON (organizations)")),
+            ("json", _("Nested JSON (organizations, taxonomies and the rest)")),
         ],
     )
     include_confidential = forms.BooleanField(

@@ -37,6 +37,10 @@ class Field:
     max_length: int | None = None
     references: str = ""  # the HSDS table a uuid field points to
     integer: bool = False
+    # A reference the standard does not declare a foreign key: one naming nothing is dropped
+    # with a warning rather than refused (the official examples name parents they leave out).
+    soft: bool = False
+    format: str = ""  # email, uri, latitude, longitude: checked as the schemas declare
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,25 @@ REQUIRED = {
         "replacement_value",
         "updated_by",
     },
+}
+# References the standard's datapackage does not declare as foreign keys.
+SOFT_REFERENCES = {("organization", "parent_organization_id"), ("taxonomy_term", "parent_id")}
+FORMATS = {
+    ("organization", "email"): "email",
+    ("service", "email"): "email",
+    ("service", "assurer_email"): "email",
+    ("contact", "email"): "email",
+    ("organization", "website"): "uri",
+    ("organization", "uri"): "uri",
+    ("service", "url"): "uri",
+    ("location", "url"): "uri",
+    ("schedule", "schedule_link"): "uri",
+    ("required_document", "uri"): "uri",
+    ("accessibility", "url"): "uri",
+    ("taxonomy_term", "term_uri"): "uri",
+    ("taxonomy", "uri"): "uri",
+    ("location", "latitude"): "latitude",
+    ("location", "longitude"): "longitude",
 }
 ENUMS = {
     ("service", "status"): ("active", "inactive", "defunct", "temporarily closed"),
@@ -164,6 +187,8 @@ def _table(name: str, model: type[models.Model], file: str) -> Table:
                 else None,
                 references=references,
                 integer=isinstance(field, models.IntegerField),
+                soft=(name, hsds_name) in SOFT_REFERENCES,
+                format=FORMATS.get((name, hsds_name), ""),
             )
         )
     return Table(name, model, file, tuple(fields))
@@ -190,6 +215,7 @@ def parser(field: Field, from_text: bool) -> Callable[[Any], Any]:
     kind = field.kind
     if kind == "string":
         enum, max_length = field.enum, field.max_length
+        check_format = FORMAT_CHECKS.get(field.format)
 
         def parse_string(raw: Any) -> Any:
             if raw is None:
@@ -202,6 +228,8 @@ def parser(field: Field, from_text: bool) -> Callable[[Any], Any]:
                 raise Invalid(f"must be one of: {', '.join(enum)}")
             if max_length and len(raw) > max_length:
                 raise Invalid(f"is longer than {max_length} characters")
+            if check_format and raw:
+                check_format(raw)
             return raw
 
         return parse_string
@@ -219,6 +247,7 @@ def parser(field: Field, from_text: bool) -> Callable[[Any], Any]:
         return parse_uuid
     if kind == "number":
         integer = field.integer
+        low, high = RANGES.get(field.format, (-math.inf, math.inf))
 
         def parse_number(raw: Any) -> Any:
             if raw is None or raw == "":
@@ -234,6 +263,8 @@ def parser(field: Field, from_text: bool) -> Callable[[Any], Any]:
                     raise Invalid("must be a number") from None
             if not isinstance(raw, int | float) or not math.isfinite(raw):
                 raise Invalid("must be a number")
+            if not low <= raw <= high:
+                raise Invalid(f"must be a {field.format} between {low:g} and {high:g}")
             if integer:
                 if raw != int(raw):
                     raise Invalid("must be a whole number")
@@ -258,6 +289,26 @@ def parser(field: Field, from_text: bool) -> Callable[[Any], Any]:
             raise Invalid(f"must be a {kind} in ISO 8601 form") from None
 
     return parse_temporal
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+RANGES = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0)}
+
+
+def _check_email(raw: str) -> None:
+    if not EMAIL.fullmatch(raw):
+        raise Invalid("must be an email address")
+
+
+def _check_uri(raw: str) -> None:
+    # An absolute URI (scheme:rest, no spaces), as the schemas' "uri" format asks.
+    if not URI.fullmatch(raw):
+        raise Invalid("must be an absolute URI (such as https://example.org/)")
+
+
+FORMAT_CHECKS: dict[str, Callable[[str], None]] = {"email": _check_email, "uri": _check_uri}
+FORMAT_PATTERNS = {"email": EMAIL, "uri": URI}
 
 
 def _datetime(raw: str) -> dt.datetime:

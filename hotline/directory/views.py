@@ -378,22 +378,24 @@ def listing_status(request: AuthenticatedHttpRequest, organization_id: UUID) -> 
 @require_perm("directory.curate")
 def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
-    problems, result = None, None
+    problems, result, warnings = None, None, []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             form.add_error("file", _("The file is larger than 200 MB: use the command line."))
         else:
-            source = upload_source(upload.name, upload.read(), form.cleaned_data["kind"])
+            # The upload itself (in memory or a temporary file): a zip is read as a stream.
+            source = upload_source(upload.name, upload, form.cleaned_data["kind"])
             try:
                 result = run_import(source, actor=request.user)
+                warnings = result.warnings
             except ImportFailed as failure:
-                problems = failure.problems
-    status = 400 if problems else 200
+                problems, warnings = failure.problems, failure.warnings
+    status = 400 if problems or form.errors else 200
     return render(
         request,
         "directory/import.html",
-        {"form": form, "problems": problems, "result": result},
+        {"form": form, "problems": problems, "result": result, "warnings": warnings},
         status=status,
     )
 

@@ -2,14 +2,17 @@
 every problem kept with its row and field; ids given twice; references to rows that exist
 neither in the import nor before it."""
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
+
 from hotline.directory import bulk, hsds
 from hotline.directory.hsds import TABLE, TABLES, Invalid, Table
 from hotline.directory.importer import source
-from hotline.directory.importer.source import ABSENT, Problem, Progress, Source
+from hotline.directory.importer.source import ABSENT, Problem, Progress, Source, Unreadable
 
 # Per row of a batch (by position), the problems found in it as (field, message).
 Bad = dict[int, list[tuple[str, str]]]
@@ -48,6 +51,10 @@ def column_parser(spec: hsds.Field, from_text: bool) -> ColumnParser:
     default = "" if text else None
     match = hsds.UUID_TEXT.fullmatch
     allowed = {*spec.enum, ""}
+    limit = settings.HSDS_IMPORT_MAX_FIELD_CHARS
+    longest = min(spec.max_length or limit, limit)
+    too_long = f"is longer than the limit of {limit} characters (HSDS_IMPORT_MAX_FIELD_CHARS)"
+    pattern = hsds.FORMAT_PATTERNS.get(spec.format)
 
     def fast(raw: Sequence[Any]) -> Sequence[Any] | None:
         if spec.kind in {"string", "uuid"}:
@@ -56,7 +63,9 @@ def column_parser(spec: hsds.Field, from_text: bool) -> ColumnParser:
             if text:
                 if spec.enum and not set(raw) <= allowed:
                     return None
-                if spec.max_length and max(map(len, raw), default=0) > spec.max_length:
+                if max(map(len, raw), default=0) > longest:
+                    return None
+                if pattern and not all(map(pattern.fullmatch, filter(None, raw))):
                     return None
                 return raw
             if "" in raw:
@@ -89,6 +98,9 @@ def column_parser(spec: hsds.Field, from_text: bool) -> ColumnParser:
                     bad[row].append((name, "is required"))
                 if text:
                     value = ""
+            elif text and len(value) > limit:
+                bad[row].append((name, too_long))
+                value = None
             values.append(value)
         return values
 
@@ -132,21 +144,27 @@ def check_references(
     unwritten: dict[str, set[str]],
     problems: Problems,
     progress: Progress | None,
+    warnings: list[str],
 ) -> None:
     """Asks the database for references to rows that exist neither in this import nor
     before it (a row naming one of the `unwritten` ones already has its problem); then reads
-    the files that have any again, to name the rows."""
+    the files that have any again, to name the rows. A soft reference naming nothing is
+    emptied, with a warning."""
     missing: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)  # -> value: target
     tables = [table for table in TABLES if table.name in source_.readers]
     if progress:
         progress("check references", 0, len(tables))
+    for table in tables:
+        for spec in table.fields:
+            if spec.soft:
+                _empty_soft_reference(table, spec, warnings)
     keys_hold = bulk.foreign_keys_hold()
     limit = source.MAX_PROBLEMS + 1
     for done, table in enumerate(tables):
         if progress:
             progress("check references", done, len(tables))
         for index, spec in enumerate(table.fields):
-            if spec.references and not keys_hold:
+            if spec.references and not spec.soft and not keys_hold:
                 target = TABLE[spec.references].model
                 for value in bulk.dangling(table.model, spec.attname, target, limit):
                     if value not in unwritten[spec.references]:
@@ -160,7 +178,27 @@ def check_references(
     if progress:
         progress("check references", len(tables), len(tables))
     for (name, index), values in missing.items():
-        _name_rows(source_, TABLE[name], index, values, problems)
+        # An unreadable file's problem is already listed: the rows after it were not read.
+        with contextlib.suppress(Unreadable):
+            _name_rows(source_, TABLE[name], index, values, problems)
+
+
+def _empty_soft_reference(table: Table, spec: hsds.Field, warnings: list[str]) -> None:
+    """Empties a reference the standard does not declare a foreign key where it names no row
+    (the official examples name parents they do not include)."""
+    target = TABLE[spec.references].model
+    values = bulk.dangling(table.model, spec.attname, target, 1 << 30)
+    if not values:
+        return
+    manager = table.model._default_manager
+    for start in range(0, len(values), 500):
+        part = values[start : start + 500]
+        manager.filter(**{f"{spec.attname}__in": part}).update(**{spec.attname: None})
+    shown = ", ".join(values[:3]) + (", ..." if len(values) > 3 else "")
+    warnings.append(
+        f"{table.name}: {spec.name} named {len(values)} {spec.references} row(s) that are "
+        f"not in the directory ({shown}); left empty"
+    )
 
 
 def _name_rows(

@@ -55,19 +55,71 @@ NESTED: dict[str, dict[str, tuple[str, str]]] = {
     "attribute": {"taxonomy_term": ("taxonomy_term", "^taxonomy_term_id")},
     "taxonomy_term": {"taxonomy_detail": ("taxonomy", "^taxonomy_id")},
 }
+# What the importer takes as top-level objects; the other kinds come nested in these.
 KINDS = ["auto", "organization", "service", "service_at_location", "taxonomy", "taxonomy_term"]
+# The fields each HSDS 3.0 schema requires (the compiled forms nest a parent instead of naming
+# it, so its id is not among them).
+SCHEMA_REQUIRED = {
+    "organization": {"id", "name", "description"},
+    "program": {"id", "name", "description"},
+    "service": {"id", "name", "status"},
+    "location": {"id", "location_type"},
+    "service_at_location": {"id"},
+    "taxonomy": {"id", "name", "description"},
+    "taxonomy_term": {"id", "name", "description"},
+    "contact": {"id"},
+    "phone": {"id", "number"},
+    "address": {"id", "address_1", "city", "state_province", "postal_code", "country"},
+    "attribute": {"id", "taxonomy_term_id"},
+}
+# The top-level keys of the nested export's envelope: "organizations" and each table's file
+# name without ".csv" ("taxonomies", "taxonomy_terms", "attributes", "metadata", ...).
+ENVELOPE = {table.file.removesuffix(".csv"): table.name for table in TABLES}
+
+
+class Unsure(ValueError):
+    """What kind of HSDS object this is cannot be told, or is not one the importer takes."""
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidates = list(candidates)
+
+
+def _properties(kind: str) -> set[str]:
+    return {*hsds.TABLE[kind].field_names, *NESTED.get(kind, {}), "attributes", "metadata"}
 
 
 def detect_kind(obj: dict[str, Any]) -> str:
-    if "status" in obj or "service_at_locations" in obj:
-        return "service"
-    if "location" in obj or ("service_id" in obj and "location_id" in obj):
-        return "service_at_location"
-    if {"taxonomy_id", "parent_id", "code", "taxonomy_detail", "term_uri"} & obj.keys():
-        return "taxonomy_term"
-    if "version" in obj and "description" in obj and len(obj.keys() - {"uri", "metadata"}) <= 4:
-        return "taxonomy"
-    return "organization"
+    """The kind of a top-level object: of the schemas whose required fields it has, the one
+    that knows most of its fields. Raises Unsure when two fit as well, or none does, or the
+    kind is not one the importer takes at the top level."""
+    keys = set(obj) | {"id"}  # a missing id is the row's own problem
+    fits = {
+        kind: len(keys - _properties(kind))
+        for kind, required in SCHEMA_REQUIRED.items()
+        if required <= keys
+    }
+    if not fits:
+        raise Unsure(
+            "is not an HSDS 3.0 object the importer recognises (it lacks the fields every "
+            "organization, service, service at location, taxonomy or taxonomy term has)"
+        )
+    best = min(fits.values())
+    winners = sorted(kind for kind, unknown in fits.items() if unknown == best)
+    if len(winners) > 1:
+        raise Unsure(
+            f"could be any of: {', '.join(winners)}; choose the kind (--kind, or on the "
+            "upload page)",
+            winners,
+        )
+    kind = winners[0]
+    if kind not in KINDS:
+        taken = ", ".join(k.replace("_", " ") for k in KINDS[1:])
+        raise Unsure(
+            f"is an HSDS {kind.replace('_', ' ')}, which is imported inside the object it "
+            f"belongs to; the top level takes: {taken}"
+        )
+    return kind
 
 
 class _Flattener:
@@ -103,7 +155,13 @@ class _Flattener:
             child_path = f"{path}/{key}"
             if link.startswith("^"):
                 if value is not None:
-                    self.add(child_table, value, child_path, {})
+                    # A program nested in a service belongs to the service's organization.
+                    inherit = (
+                        {"organization_id": flat.get("organization_id")}
+                        if child_table == "program" and flat.get("organization_id")
+                        else {}
+                    )
+                    self.add(child_table, value, child_path, inherit)
                 continue
             if not isinstance(value, list):
                 self.problems.append(Problem(self.file, child_path, key, "must be a list"))
@@ -141,7 +199,10 @@ class _Flattener:
 
 def json_source(data: Any, file: str = "import.json", kind: str = "auto") -> Source:
     flattener = _Flattener(file)
-    if isinstance(data, dict) and any(str(key).endswith(".csv") for key in data):
+    warnings: list[str] = []
+    if isinstance(data, dict) and "hsds_version" in data:
+        _envelope(data, flattener, warnings)
+    elif isinstance(data, dict) and any(str(key).endswith(".csv") for key in data):
         # The tabular JSON form: {"organizations.csv": [rows], ...}.
         for key, rows in data.items():
             table = hsds.TABLE_BY_FILE.get(key)
@@ -156,12 +217,28 @@ def json_source(data: Any, file: str = "import.json", kind: str = "auto") -> Sou
         if isinstance(data, dict) and isinstance(data.get("contents"), list):
             data = data["contents"]  # an HSDS API page
         items = data if isinstance(data, list) else [data]
-        for index, item in enumerate(items):
+        kinds: list[str | Unsure] = []
+        for item in items:
+            try:
+                kinds.append(kind if kind != "auto" else detect_kind(item))
+            except Unsure as unsure:
+                kinds.append(unsure)
+            except TypeError:
+                kinds.append("")  # not an object, see below
+        # An object that could be of several kinds is of the kind of the list's others.
+        clear = {found for found in kinds if isinstance(found, str) and found}
+        for index, (item, item_kind) in enumerate(zip(items, kinds, strict=True)):
             path = f"/{index}" if isinstance(data, list) else ""
             if not isinstance(item, dict):
                 flattener.problems.append(Problem(file, path or "/", "", "must be an object"))
                 continue
-            flattener.add(detect_kind(item) if kind == "auto" else kind, item, path, {})
+            if isinstance(item_kind, Unsure):
+                if len(clear) == 1 and next(iter(clear)) in item_kind.candidates:
+                    item_kind = next(iter(clear))
+                else:
+                    flattener.problems.append(Problem(file, path or "/", "", str(item_kind)))
+                    continue
+            flattener.add(item_kind, item, path, {})
 
     def reader(table: Table) -> Reader:
         names, known = table.field_names, set(table.field_names)
@@ -184,4 +261,27 @@ def json_source(data: Any, file: str = "import.json", kind: str = "auto") -> Sou
         from_text=False,
         counts={table: len(rows) for table, rows in flattener.rows.items()},
         problems=flattener.problems,
+        warnings=warnings,
     )
+
+
+def _envelope(data: dict[str, Any], flattener: _Flattener, warnings: list[str]) -> None:
+    """The nested export: {"hsds_version": "3.0", "organizations": [...], "taxonomies": [...],
+    ...}; each list holds objects of one table, nested as the compiled forms nest them."""
+    file, version = flattener.file, str(data["hsds_version"])
+    if not version.startswith("3."):
+        message = f"this is HSDS {version}; HSDS 3.0 is required"
+        flattener.problems.append(Problem(file, "", "hsds_version", message))
+        return
+    for key, items in data.items():
+        if key == "hsds_version":
+            continue
+        table = ENVELOPE.get(key)
+        if table is None:
+            warnings.append(f"{file}: ignored the unknown key {key!r}")
+            continue
+        if not isinstance(items, list):
+            flattener.problems.append(Problem(file, f"/{key}", "", "must be a list"))
+            continue
+        for index, item in enumerate(items):
+            flattener.add(table, item, f"/{key}/{index}", {})

@@ -23,7 +23,14 @@ from hotline.directory.importer.check import (
     check_references,
     column_parsers,
 )
-from hotline.directory.importer.source import ImportFailed, Problem, Progress, Source
+from hotline.directory.importer.source import (
+    Batch,
+    ImportFailed,
+    Problem,
+    Progress,
+    Source,
+    Unreadable,
+)
 from hotline.directory.importer.write import Result, TableWriter
 
 SET_ASIDE_ABOVE = 50000  # rows: SQLite fills an empty table without its secondary indexes
@@ -44,7 +51,7 @@ def run_import(
         loader = _Loader(source_, who, progress)
         loader.load()
         if loader.problems.items:
-            raise ImportFailed(loader.problems.items[: source.MAX_PROBLEMS])
+            raise ImportFailed(loader.problems.items[: source.MAX_PROBLEMS], loader.result.warnings)
         result = loader.result
         if refresh_index:
             if result.rebuild_index:
@@ -78,7 +85,9 @@ class _Loader:
             for table in TABLES:
                 if table.name in self.source.readers:
                     self._load_table(table)
-            check_references(self.source, self.unwritten, self.problems, self.progress)
+            check_references(
+                self.source, self.unwritten, self.problems, self.progress, self.result.warnings
+            )
 
     def _load_table(self, table: Table) -> None:
         parsers = column_parsers(table, self.source.from_text)
@@ -93,35 +102,13 @@ class _Loader:
         unknown: set[str] = set()
         total = self.source.counts.get(table.name, 0)
         count = 0
-        for batch in self.source.readers[table.name](unknown):
-            size = len(batch.labels)
-            count += size
-            bad: Bad = defaultdict(list)
-            columns = [
-                parse(raw, size, bad) for parse, raw in zip(parsers, batch.columns, strict=True)
-            ]
-            ids = columns[0]
-            if twice is not None:
-                twice.check(ids, bad)
-            if bad:
-                for row in sorted(bad):
-                    if ids[row] is not None:
-                        self.unwritten[table.name].add(ids[row])
-                    for name, message in bad[row]:
-                        self.problems.add(
-                            Problem(batch.file, str(batch.labels[row]), name, message)
-                        )
-                keep = [row for row in range(size) if row not in bad]
-                columns = [[column[row] for row in keep] for column in columns]
-                given: list[Sequence[Any] | None] = [
-                    None if raw is None else [raw[row] for row in keep] for raw in batch.columns
-                ]
-            else:
-                given = batch.columns
-            if columns[0]:
-                writer.write(columns, given)
-            if self.progress:
-                self.progress(f"import {table.name}", count, max(total, count))
+        try:
+            for batch in self.source.readers[table.name](unknown):
+                count += self._read_batch(table, parsers, writer, twice, batch)
+                if self.progress:
+                    self.progress(f"import {table.name}", count, max(total, count))
+        except Unreadable as unreadable:
+            self.problems.add(unreadable.problem)
         self.result.rows[table.name] = count
         if self.progress:
             self.progress(f"import {table.name}", count, count)
@@ -129,3 +116,35 @@ class _Loader:
             self.result.warnings.append(
                 f"{table.name}: ignored unknown fields {', '.join(sorted(unknown))}"
             )
+
+    def _read_batch(
+        self,
+        table: Table,
+        parsers: list[ColumnParser],
+        writer: TableWriter,
+        twice: Twice | None,
+        batch: Batch,
+    ) -> int:
+        """Checks and writes one batch; returns its size."""
+        size = len(batch.labels)
+        bad: Bad = defaultdict(list)
+        columns = [parse(raw, size, bad) for parse, raw in zip(parsers, batch.columns, strict=True)]
+        # A row the reader refused (cells shifted) has only the reader's problem.
+        for row, found in batch.bad.items():
+            bad[row] = list(found)
+        ids = columns[0]
+        if twice is not None:
+            twice.check(ids, bad)
+        given: list[Sequence[Any] | None] = batch.columns
+        if bad:
+            for row in sorted(bad):
+                if ids[row] is not None:
+                    self.unwritten[table.name].add(ids[row])
+                for name, message in bad[row]:
+                    self.problems.add(Problem(batch.file, str(batch.labels[row]), name, message))
+            keep = [row for row in range(size) if row not in bad]
+            columns = [[column[row] for row in keep] for column in columns]
+            given = [None if raw is None else [raw[row] for row in keep] for raw in batch.columns]
+        if columns[0]:
+            writer.write(columns, given)
+        return size

@@ -27,6 +27,9 @@ class Batch:
     file: str
     labels: Sequence[Any]  # the rows' line numbers or JSON paths
     columns: list[Sequence[Any] | None]
+    # Rows (by position) that the reader already found wrong, with (field, message): they are
+    # reported and not written.
+    bad: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 # Reads a table's rows again each time it is called; adds field names it does not know to the set.
@@ -47,9 +50,19 @@ class Problem:
 
 
 class ImportFailed(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], warnings: list[str] | None = None) -> None:
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
+        self.warnings = warnings or []
+
+
+class Unreadable(Exception):
+    """A reader cannot go on with a file (not UTF-8, not CSV, a damaged archive member): the
+    problem is reported and the rest of that file is not read."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @dataclass

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.test import Client
 
@@ -119,3 +121,100 @@ def test_the_api_is_in_the_openapi_document_and_there_is_no_docs_page(api) -> No
     ]:
         assert path in document["paths"], path
     assert api.get("/api/docs").status_code == 404
+
+
+LISTS = ["/services", "/organizations", "/service_at_locations", "/taxonomies", "/taxonomy_terms"]
+ITEMS = ["/services", "/organizations", "/service_at_locations", "/taxonomies", "/taxonomy_terms"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize(
+    "params", [{"page": 2**63}, {"page": 0}, {"page": -1}, {"per_page": 0}, {"per_page": 501}]
+)
+def test_paging_out_of_range_is_a_422_on_every_list(api, path: str, params: dict) -> None:
+    response = api.get(f"/api/hsds{path}", params)
+    assert response.status_code == 422, (path, params, response.status_code)
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("path", ITEMS)
+def test_an_id_that_is_not_a_uuid_names_nothing(api, path: str) -> None:
+    assert api.get(f"/api/hsds{path}/not-a-uuid").status_code == 404
+    assert api.get(f"/api/hsds{path}/{uid('no-such-row')}").status_code == 404
+
+
+def test_a_filter_id_that_is_not_a_uuid_is_a_422(api) -> None:
+    for name in ["taxonomy_id", "taxonomy_term_id", "organization_id"]:
+        assert api.get("/api/hsds/services", {name: "x"}).status_code == 422, name
+
+
+def test_proximity_without_a_postcode_is_a_422(api) -> None:
+    response = api.get("/api/hsds/service_at_locations", {"proximity": "8000"})
+    assert response.status_code == 422
+    assert response.json() == {"detail": "proximity needs a postcode"}
+
+
+def test_services_at_location_filter_by_taxonomy_organization_and_modification(api) -> None:
+    from hotline.directory import profile
+    from hotline.directory.models import Service
+
+    every = {s["id"] for s in get(api, "/service_at_locations", per_page=500)["contents"]}
+    ours = get(api, "/service_at_locations", taxonomy_id=str(profile.TAXONOMY_ID))
+    assert {s["id"] for s in ours["contents"]} <= every and ours["contents"]
+    other = get(api, "/service_at_locations", taxonomy_id=uid("no-such-taxonomy"))
+    assert other["contents"] == []
+    org_b = get(api, "/service_at_locations", organization_id=uid("org-b"))
+    assert {s["service"]["organization_id"] for s in org_b["contents"]} == {uid("org-b")}
+    Service.objects.update(last_modified=None)
+    Service.objects.filter(pk=uid("svc-b2")).update(last_modified="2026-06-01T12:00:00Z")
+    recent = get(api, "/service_at_locations", modified_after="2026-06-01T00:00:00Z")
+    assert [s["id"] for s in recent["contents"]] == [uid("sal-b2")]
+
+
+def test_services_filter_by_modification_and_taxonomy(api) -> None:
+    from hotline.directory import profile
+    from hotline.directory.models import Service
+
+    Service.objects.update(last_modified="2026-01-01T00:00:00Z")
+    Service.objects.filter(pk=uid("svc-a")).update(last_modified="2026-06-01T12:00:00Z")
+    recent = get(api, "/services", modified_after="2026-05-31")
+    assert [s["id"] for s in recent["contents"]] == [uid("svc-a")]
+    assert api.get("/api/hsds/services", {"modified_after": "last week"}).status_code == 422
+    tagged = get(api, "/services", taxonomy_id=str(profile.TAXONOMY_ID))
+    assert tagged["contents"]
+    assert get(api, "/services", taxonomy_id=uid("no-such-taxonomy"))["contents"] == []
+
+
+def test_minimal_services_are_only_ids_and_modification_times(api) -> None:
+    from hotline.directory.models import Service
+
+    Service.objects.filter(pk=uid("svc-a")).update(last_modified="2026-06-01T12:00:00Z")
+    body = get(api, "/services", minimal="true", per_page=500)
+    assert body["total_items"] == 4
+    by_id = {item["id"]: item for item in body["contents"]}
+    assert by_id[uid("svc-a")] == {"id": uid("svc-a"), "last_modified": "2026-06-01T12:00:00+00:00"}
+    assert all(item.keys() <= {"id", "last_modified"} for item in body["contents"])
+
+
+@pytest.mark.parametrize(
+    ("path", "schema", "params"),
+    [
+        ("/services", "compiled/service", {"full": "true"}),
+        ("/services", "compiled/service", {}),
+        ("/organizations", "compiled/organization", {"full": "true"}),
+        ("/service_at_locations", "compiled/service_at_location", {}),
+        ("/taxonomy_terms", "taxonomy_term", {}),
+        ("/taxonomies", "taxonomy", {}),
+    ],
+)
+def test_ndjson_streams_every_item_without_paging(api, path: str, schema: str, params) -> None:
+    paged = get(api, path, per_page=500, **params)
+    response = api.get(f"/api/hsds{path}", {"format": "ndjson", "per_page": 1, **params})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-ndjson"
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    items = [json.loads(line) for line in lines]
+    assert items == paged["contents"] and len(items) == paged["total_items"]
+    for item in items:
+        assert_valid(schema, item)
+    assert api.get(f"/api/hsds{path}", {"format": "xml"}).status_code == 422

@@ -192,11 +192,14 @@ def package_taxonomy_and(obj: dict) -> list:
 
 def test_exported_json_validates_against_the_hsds_schemas() -> None:
     load()
-    for item in exporter.full_json(EVERYTHING):
-        if "services" in item:
-            assert_valid("compiled/organization", item)
-        else:
-            assert_valid("taxonomy_term", item)
+    envelope = exporter.full_json(EVERYTHING)
+    assert envelope["organizations"]
+    for item in envelope["organizations"]:
+        assert_valid("compiled/organization", item)
+    for item in envelope["taxonomy_terms"]:
+        assert_valid("taxonomy_term", item)
+    for item in envelope["taxonomies"]:
+        assert_valid("taxonomy", item)
     assert_valid("compiled/tabular", exporter.tabular(EVERYTHING))
     graph = exporter.Graph.of(EVERYTHING)
     for service in graph.by_id["service"].values():

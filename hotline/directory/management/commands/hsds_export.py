@@ -11,7 +11,8 @@ from hotline.directory.exporter import Scope, full_json, tabular, write_datapack
 class Command(BaseCommand):
     help = (
         "Export the directory as HSDS 3.0: a CSV datapackage (.zip, or a directory), tabular "
-        "JSON, or fully nested organizations. Confidential locations are left out unless "
+        "JSON, or nested JSON (one envelope: fully nested organizations, then taxonomies, "
+        "terms and any row they do not hold). Confidential locations are left out unless "
         "--include-confidential is given."
     )
 

@@ -46,6 +46,8 @@ class Command(BaseCommand):
         try:
             result = run_import(source, progress=progress, updated_by="hsds_import")
         except ImportFailed as failure:
+            for warning in failure.warnings:
+                self.stderr.write(f"warning: {warning}")
             for problem in failure.problems:
                 self.stderr.write(str(problem))
             raise CommandError(

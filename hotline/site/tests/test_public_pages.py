@@ -189,6 +189,17 @@ def test_every_message_has_a_spanish_translation() -> None:
     po = (Path(settings.LOCALE_PATHS[0]) / "es" / "LC_MESSAGES" / "django.po").read_text()
     assert "#, fuzzy" not in po
     entries = po.split("\n\n")[1:]
-    untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""') or 'msgstr[0] ""' in e]
+
+    def translations(entry: str) -> list[str]:
+        """Each msgstr of the entry (msgstr, or msgstr[n] of a plural), its lines joined."""
+        found: list[str] = []
+        for line in entry.splitlines():
+            if line.startswith("msgstr"):
+                found.append(line.split(" ", 1)[1].strip('"'))
+            elif line.startswith('"') and found:
+                found[-1] += line.strip('"')
+        return found
+
+    untranslated = [e for e in entries if not all(translations(e))]
     assert not untranslated, untranslated[:3]
     assert (Path(settings.LOCALE_PATHS[0]) / "es" / "LC_MESSAGES" / "django.mo").exists()

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write(
-            f"Audit chain intact: {verdict.count} events, consistent with "
-            f"{verdict.checkpoints} checkpoints (the latest of "
+            f"Audit chain intact: {verdict.count} events, consistent with {verdict.checkpoints} "
+            f"checkpoint{'' if verdict.checkpoints == 1 else 's'} (the latest of "
             f"{verdict.last_checkpoint:%Y-%m-%d %H:%M %Z})."
         )

@@ -233,8 +233,10 @@ def _codes(values: Iterable[str]) -> list[str]:
 def build_payload(
     case: Case, report: Report, decision: Decision, *, at: dt.datetime
 ) -> dict[str, Any]:
-    """An allow-list: each field is named here, for one level or both."""
+    """An allow-list: each field is named here, for one level or both. The safe-contact plan
+    (a victim's code word) stays out unless the reporting policy shares it."""
     full = decision.full
+    share_code_word = full and ReportingPolicy.current().share_code_word
     situation: dict[str, Any] = {
         "trafficking_type": case.trafficking_type,
         "typologies": _codes(case.typologies),
@@ -271,11 +273,12 @@ def build_payload(
                     "phone": victim.phone,
                     "email": victim.email,
                     "address": victim.address,
-                    "code_word": victim.code_word,
                     "description": victim.description,
                     "emancipated": victim.emancipated,
                 }
             )
+        if share_code_word:
+            person["code_word"] = victim.code_word
         victims.append(person)
     return {
         "schema": SCHEMA,

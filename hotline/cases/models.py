@@ -54,6 +54,14 @@ class ReportingPolicy(models.Model):
         blank=True,
         help_text=_("A consent given longer ago than this no longer counts, even if unexpired."),
     )
+    share_code_word = models.BooleanField(
+        _("include a victim's code word in full reports"),
+        default=False,
+        help_text=_(
+            "The code word belongs to the safe-contact plan: it protects the person from the "
+            "trafficker, and by default it never leaves the hotline."
+        ),
+    )
     recipient_kinds = models.JSONField(
         _("kinds of directory organization offered as recipients"),
         default=list,

@@ -63,6 +63,21 @@ def test_valid_consent_covering_the_recipient_sends_the_full_report(personas, ca
     assert "Maria" not in json.dumps(sent.detail)
 
 
+def test_the_code_word_never_leaves_unless_the_policy_shares_it(personas, case, orgs) -> None:
+    from hotline.cases.models import ReportingPolicy
+
+    org_a, _ = orgs
+    give_consent(add_victim(case), [org_a])
+    full = payload(request_report(case, org_a, actor=personas["specialist"]))
+    assert full["level"] == "full" and "code_word" not in full["victims"][0]
+    assert "bluebird" not in json.dumps(full)
+    policy = ReportingPolicy.current()
+    policy.share_code_word = True
+    policy.save()
+    shared = payload(request_report(case, org_a, actor=personas["specialist"]))
+    assert shared["victims"][0]["code_word"] == "bluebird"
+
+
 def test_expired_consent_gives_a_deidentified_report(personas, case, orgs) -> None:
     org_a, _ = orgs
     give_consent(add_victim(case), [org_a], days=10, given_days_ago=11)

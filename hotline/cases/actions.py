@@ -189,8 +189,8 @@ def request_report(
 ) -> Report:
     """Ask for a report to one recipient. The gate decides; a report that needs a supervisor's
     approval waits for it, any other is sent at once. Raises gate.GateRefused."""
-    if gate.summary_identifies(redacted_summary, case):
-        raise gate.GateRefused("summary_identifies")
+    if found := gate.identifying_part(redacted_summary, case):
+        raise gate.GateRefused("summary_identifies", found)
     with transaction.atomic():
         decision = gate.decide(
             case,

@@ -37,19 +37,20 @@ class GateRefused(Exception):
         "reason_missing": _("A documented reason is required for a report without consent."),
         "approval_required": _("This report needs a supervisor's approval before it is sent."),
         "summary_identifies": _(
-            "The redacted summary contains something that identifies a person (a name, phone "
-            "number, email, address, date of birth or code word). Remove it."
+            "The redacted summary contains “%(found)s”, which identifies a person (a name, "
+            "phone number, email, address, date of birth or code word). Remove it."
         ),
         "already_decided": _("This report has already been sent or declined."),
     }
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, found: str = "") -> None:
         super().__init__(code)
-        self.code = code
+        self.code, self.found = code, found
 
     @property
     def message(self) -> str:
-        return str(self.MESSAGES.get(self.code, self.code))
+        text = str(self.MESSAGES.get(self.code, self.code))
+        return text % {"found": self.found} if "%(found)s" in text else text
 
 
 @dataclass(frozen=True)
@@ -203,18 +204,75 @@ def identifiers(case: Case) -> list[str]:
         value = (value or "").strip()
         if len(value) >= 3:
             words.append(value)
-            # A full name also identifies by its parts ("Ana Ruiz" → "Ruiz").
-            words.extend(part for part in value.split() if len(part) >= 3 and " " in value)
+            # A full name also identifies by its parts ("Ana Ruiz" → "Ruiz"), but not by the
+            # short or common words of an address ("12 Hidden Lane, Apt 4" → "Hidden").
+            parts = re.findall(r"\w+", value)
+            if len(parts) > 1:
+                words.extend(
+                    part
+                    for part in parts
+                    if len(part) >= 3 and not part.isdigit() and part.casefold() not in COMMON
+                )
     return words
 
 
-def summary_identifies(text: str, case: Case) -> bool:
+# Words of addresses and everyday speech that identify nobody on their own.
+COMMON = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "near",
+        "street",
+        "road",
+        "lane",
+        "avenue",
+        "drive",
+        "court",
+        "place",
+        "boulevard",
+        "highway",
+        "apt",
+        "apartment",
+        "suite",
+        "unit",
+        "floor",
+        "building",
+        "north",
+        "south",
+        "east",
+        "west",
+        "motel",
+        "hotel",
+        "house",
+        "home",
+        "farm",
+        "restaurant",
+        "bar",
+        "club",
+        "city",
+        "town",
+        "county",
+        "park",
+    ]
+)
+
+
+def identifying_part(text: str, case: Case) -> str:
+    """The first thing in `text` that identifies a person of the case (a value the hotline
+    holds, matched as whole words in any case, or anything shaped like a phone number, an email
+    or a date), or "" when there is none."""
     if not text.strip():
-        return False
-    if EMAIL.search(text) or DIGITS.search(text) or DATE.search(text):
-        return True
-    folded = text.casefold()
-    return any(word.casefold() in folded for word in identifiers(case))
+        return ""
+    for shape in (EMAIL, DIGITS, DATE):
+        if match := shape.search(text):
+            return match.group().strip()
+    for word in identifiers(case):
+        if match := re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE):
+            return match.group()
+    return ""
 
 
 # --- The payload -------------------------------------------------------------------------------

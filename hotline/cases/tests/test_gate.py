@@ -311,7 +311,23 @@ def test_a_redacted_summary_that_identifies_is_refused(personas, case, orgs, tex
     with pytest.raises(gate.GateRefused) as refused:
         request_report(case, orgs[0], actor=personas["specialist"], redacted_summary=text)
     assert refused.value.code == "summary_identifies"
+    assert refused.value.found.casefold() in text.casefold()
+    assert f"“{refused.value.found}”" in refused.value.message
     assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She baked banana bread for the others.",  # "Ana" inside a word is not the name
+        "Kept at a motel near the lane behind the market.",  # an address's common words
+        "Four workers, one of them under 18.",  # short numbers
+    ],
+)
+def test_a_redacted_summary_that_names_nobody_is_sent(personas, case, orgs, text) -> None:
+    add_victim(case, name="Ana Ruiz", alias="Ana")
+    report = request_report(case, orgs[0], actor=personas["specialist"], redacted_summary=text)
+    assert payload(report)["situation"]["redacted_summary"] == text
 
 
 def test_snapshot_cannot_change(personas, case, orgs) -> None:

@@ -103,13 +103,10 @@ def test_a_request_checks_the_generation_once_and_sees_its_own_change(
 
 def test_a_rolled_back_change_leaves_the_committed_value() -> None:
     assert GROUPS.get() == []
-    try:
-        with transaction.atomic():
-            Group.objects.create(name="rolled back")
-            assert GROUPS.get() == ["rolled back"]
-            raise RuntimeError
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Group.objects.create(name="rolled back")
+        assert GROUPS.get() == ["rolled back"]
+        raise RuntimeError
     assert GROUPS.get() == []
 
 

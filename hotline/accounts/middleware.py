@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import get_callable
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
@@ -59,17 +60,11 @@ class SessionLimitsMiddleware:
                 request.session["last_seen_at"] = now
 
 
-class PublicFormTokenMiddleware:
+class PublicFormTokenMiddleware(MiddlewareMixin):
     """Checks the signed token of a public view's form (see `hotline.lib.form_token`) in place
     of Django's cookie-bound CSRF check, which then skips the view: the public site leaves no
     cookie on a visitor's device. Every other view keeps Django's CsrfViewMiddleware, which
     comes next."""
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self,
@@ -94,14 +89,8 @@ class PublicFormTokenMiddleware:
         return None
 
 
-class StaffGateMiddleware:
+class StaffGateMiddleware(MiddlewareMixin):
     """Closes every view that is not marked public to anyone who is not fully signed in."""
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self,

@@ -70,6 +70,16 @@ class Verdict:
     last_checkpoint: dt.datetime | None = None
 
 
+def _other_chain(mark: checkpoints.Checkpoint, count: int) -> Verdict:
+    return Verdict(
+        False,
+        count,
+        None,
+        f"the checkpoint of {mark.at:%Y-%m-%d %H:%M} is of another chain (its first event "
+        "differs): this database is not the one it was written for, or was rebuilt",
+    )
+
+
 def verify() -> Verdict:
     """Walk the whole chain, name the first broken link, and check it against every signed
     checkpoint kept outside the database (a chain cut short or rewritten since)."""
@@ -77,7 +87,7 @@ def verify() -> Verdict:
     checked, last_at = 0, None
     try:
         mark = next(marks, None)
-        expected_seq, running_hash, count = 1, GENESIS_HASH, 0
+        expected_seq, running_hash, count, first = 1, GENESIS_HASH, 0, ""
         for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=5000):
             if event.seq != expected_seq:
                 return Verdict(False, count, expected_seq, f"event #{expected_seq} is missing")
@@ -89,7 +99,11 @@ def verify() -> Verdict:
                 return Verdict(
                     False, count, event.seq, "its content was changed after it was written"
                 )
+            if event.seq == 1:
+                first = event.hash
             while mark is not None and mark.count <= event.seq:
+                if mark.first and mark.first != first:
+                    return _other_chain(mark, count)
                 if mark.count == event.seq and mark.head != event.hash:
                     return Verdict(
                         False,
@@ -100,6 +114,8 @@ def verify() -> Verdict:
                     )
                 checked, last_at, mark = checked + 1, mark.at, next(marks, None)
             running_hash, expected_seq, count = event.hash, expected_seq + 1, count + 1
+        if mark is not None and mark.first and mark.first != first:
+            return _other_chain(mark, count)
         if mark is not None:
             return Verdict(
                 False,

@@ -23,7 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from hotline.audit.models import ChainHead, keyed_hash
+from hotline.audit.models import AuditEvent, ChainHead, keyed_hash
 
 FILE_NAME = "checkpoints.jsonl"
 # A checkpoint line is far shorter; the last one is found within this many bytes of the end.
@@ -39,31 +39,34 @@ class Checkpoint:
     count: int  # events in the chain; the newest is number `count`
     head: str  # the newest event's hash
     at: dt.datetime
+    # The first event's hash: which chain this is, so that a checkpoint of another database
+    # (a test run's, a replaced one) is named as such, not mistaken for a cut.
+    first: str = ""
+
+    def fields(self) -> dict[str, str | int]:
+        return {
+            "count": self.count,
+            "head": self.head,
+            "at": self.at.isoformat(),
+            "first": self.first,
+        }
 
     def payload(self) -> bytes:
-        return json.dumps(
-            {"count": self.count, "head": self.head, "at": self.at.isoformat()},
-            sort_keys=True,
-            separators=(",", ":"),
-        ).encode()
+        return json.dumps(self.fields(), sort_keys=True, separators=(",", ":")).encode()
 
     def line(self) -> str:
-        return json.dumps(
-            {
-                "count": self.count,
-                "head": self.head,
-                "at": self.at.isoformat(),
-                "mac": keyed_hash(b"checkpoint:" + self.payload()),
-            },
-            sort_keys=True,
-        )
+        mac = keyed_hash(b"checkpoint:" + self.payload())
+        return json.dumps({**self.fields(), "mac": mac}, sort_keys=True)
 
     @classmethod
     def parse(cls, line: str, number: int) -> "Checkpoint":
         try:
             data = json.loads(line)
             found = cls(
-                int(data["count"]), str(data["head"]), dt.datetime.fromisoformat(data["at"])
+                int(data["count"]),
+                str(data["head"]),
+                dt.datetime.fromisoformat(data["at"]),
+                str(data.get("first", "")),
             )
             mac = str(data["mac"])
         except (ValueError, KeyError, TypeError) as error:
@@ -82,7 +85,8 @@ def path() -> Path:
 def write(now: dt.datetime | None = None) -> Checkpoint:
     """Append a checkpoint of the chain as it is now."""
     head = ChainHead.objects.filter(pk=1).first() or ChainHead(seq=0)
-    checkpoint = Checkpoint(head.seq, head.hash, now or timezone.now())
+    first = AuditEvent.objects.filter(seq=1).values_list("hash", flat=True).first() or ""
+    checkpoint = Checkpoint(head.seq, head.hash, now or timezone.now(), first)
     folder = path().parent
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

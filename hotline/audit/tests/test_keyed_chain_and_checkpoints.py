@@ -137,3 +137,15 @@ def test_the_key_and_checkpoints_never_reach_the_database(settings) -> None:
             cursor.execute(f"SELECT * FROM {model._meta.db_table}")
             assert settings.AUDIT_KEY not in repr(cursor.fetchall())
     assert not str(checkpoints.path()).startswith(str(settings.DATABASES["default"]["NAME"]))
+
+
+def test_a_checkpoint_of_another_chain_is_named_as_such() -> None:
+    # Another database's checkpoint (a test run's, or a database replaced wholesale) in the
+    # directory: a failure, named for what it is rather than as a cut.
+    write_events(5)
+    checkpoints.write()
+    raw("DELETE FROM audit_auditevent", [])
+    raw("DELETE FROM audit_chainhead", [])
+    record("test.other_chain", object_type="test.thing", object_id=1)
+    verdict = verify()
+    assert not verdict.ok and "of another chain" in verdict.reason

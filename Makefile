@@ -36,10 +36,10 @@ demo: setup
 	DEBUG=1 $(MANAGE) directory_demo
 	DEBUG=1 $(MANAGE) cases_demo
 	@echo "Serving http://127.0.0.1:8000 (staff sign-in: /accounts/sign-in/). Ctrl-C stops."
-	@trap 'kill 0' INT TERM EXIT; \
+	@# The worker ends with the server, also when the server cannot start (port 8000 taken).
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	DEBUG=1 $(MANAGE) worker & \
-	DEBUG=1 $(MANAGE) runserver --noreload 127.0.0.1:8000; \
-	wait
+	DEBUG=1 $(MANAGE) runserver --noreload 127.0.0.1:8000
 
 serve: setup
 	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000

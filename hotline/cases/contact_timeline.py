@@ -26,7 +26,7 @@ def case_entries(contact: Contact, viewer: Viewer) -> Iterable[Entry]:
             "case",
             _("Attached to a case"),
             by,
-            link.case.reference,
+            str(link.case),
             reverse("cases:detail", args=[link.case_id]),
         )
     ]

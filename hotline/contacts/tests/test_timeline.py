@@ -336,3 +336,22 @@ def test_who_may_not_see_the_contact_sees_no_timeline(client_for, personas, pers
     page = client_for(persona).get(reverse("contacts:detail", args=[item.pk]))
     assert page.status_code in (403, 404)
     assert "Private note" not in page.content.decode()
+
+
+def test_a_follow_up_given_on_intake_is_on_the_timeline(personas) -> None:
+    day = timezone.localdate() + dt.timedelta(days=2)
+    item = receive(
+        Contact(channel="phone", follow_up_needed=True, follow_up_on=day, status="in_progress"),
+        actor=personas["specialist"],
+    )
+    (entry,) = [e for e in timeline(item, personas["specialist"]) if e.kind == "follow_up"]
+    assert entry.label == "Follow-up planned" and entry.actor == "specialist"
+
+
+def test_times_are_shown_in_the_hotlines_time_zone(client_for, settings) -> None:
+    settings.TIME_ZONE = "America/Los_Angeles"
+    received = dt.datetime(2026, 3, 2, 18, 30, tzinfo=dt.UTC)  # 10:30 in Los Angeles
+    item = receive(Contact(channel="phone", received_at=received))
+    body = client_for("specialist").get(reverse("contacts:detail", args=[item.pk])).content
+    section = body.decode().split('class="timeline"')[1]
+    assert "Mon 2 Mar 2026 10:30" in section and "18:30" not in section

@@ -123,6 +123,9 @@ rules.add_perm(
     (is_contact_worker & contact_is_open & (contact_is_unassigned | contact_is_theirs))
     | is_supervisor,
 )
+# Anyone who works contacts may add a note to an open one, whoever holds it (a note changes
+# nothing else); a supervisor also to a closed one.
+rules.add_perm("contacts.add_note", (is_contact_worker & contact_is_open) | is_supervisor)
 
 # Service hours and SLA policies are data that administrators keep in Django admin.
 for model in ["calendar", "openinghours", "holiday", "slapolicy"]:

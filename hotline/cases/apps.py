@@ -7,3 +7,9 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = _("Cases")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hotline.cases.contact_timeline import case_entries
+        from hotline.contacts.timeline import register
+
+        register(case_entries)

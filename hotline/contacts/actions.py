@@ -3,21 +3,28 @@ background tasks. Audit details hold ids and codes only, never what a caller sai
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import alerts
 from hotline.contacts.models import (
+    NOTE_MAX_LENGTH,
+    Assignment,
     Contact,
     Duty,
+    FollowUpChange,
+    Note,
     Notification,
     ReferenceCounter,
     Referral,
     RequestType,
     SharedResource,
     Status,
+    StatusChange,
     Urgency,
 )
 from hotline.directory.models import Service
@@ -92,6 +99,12 @@ def receive(
         if actor is not None and actor.is_authenticated:
             contact.created_by = actor
         contact.save(force_insert=True)
+        by = actor if actor is not None and actor.is_authenticated else None
+        StatusChange.objects.create(contact=contact, old="", new=contact.status, by=by)
+        if contact.assigned_to_id is not None:
+            Assignment.objects.create(contact=contact, assignee_id=contact.assigned_to_id, by=by)
+        if contact.follow_up_needed and contact.follow_up_on:
+            FollowUpChange.objects.create(contact=contact, due=contact.follow_up_on, by=by)
         record(
             "contact.create",
             actor=actor,
@@ -141,6 +154,7 @@ def update(contact: Contact, changed: Iterable[str], *, actor: User) -> Contact:
                 },
             )
         contact.save()
+        _record_history(contact, before, actor)
         record(
             "contact.update",
             actor=actor,
@@ -148,6 +162,18 @@ def update(contact: Contact, changed: Iterable[str], *, actor: User) -> Contact:
             detail={"fields": ",".join(sorted(changed)), "status": contact.status},
         )
     return contact
+
+
+def _record_history(contact: Contact, before: Contact, actor: User) -> None:
+    """The timeline's rows for what an edit changed: the status and the follow-up."""
+    if contact.status != before.status:
+        StatusChange.objects.create(
+            contact=contact, old=before.status, new=contact.status, by=actor
+        )
+    planned = contact.follow_up_on if contact.follow_up_needed else None
+    was_planned = before.follow_up_on if before.follow_up_needed else None
+    if planned != was_planned:
+        FollowUpChange.objects.create(contact=contact, due=planned, by=actor)
 
 
 def _status_changed(contact: Contact, old: str) -> None:
@@ -192,14 +218,36 @@ def claim(contact: Contact, *, actor: User) -> Contact:
     status said; a new contact or a message taken is now in progress."""
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        previous_assignee = locked.assigned_to_id
         locked.assigned_to = actor
         locked.first_response_at = locked.first_response_at or timezone.now()
         if locked.status in (Status.NEW, Status.MESSAGE_TAKEN):
             old, locked.status = locked.status, Status.IN_PROGRESS
             _status_changed(locked, old)
+            StatusChange.objects.create(contact=locked, old=old, new=locked.status, by=actor)
+        if previous_assignee != actor.pk:
+            Assignment.objects.create(contact=locked, assignee=actor, by=actor)
         locked.save(update_fields=[*CLAIM_FIELDS, "updated_at"])
         record("contact.claim", actor=actor, obj=locked, detail={"assignee": actor.pk})
     return locked
+
+
+def add_note(contact: Contact, text: str, *, actor: User) -> Note:
+    """Add a note to the contact. Notes are never edited or deleted: a correction is a new note.
+    The audit event names the note, never its text (what a person wrote)."""
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write the note before adding it."), code="required")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            _("A note can be at most %(limit)d characters; this one has %(length)d.")
+            % {"limit": NOTE_MAX_LENGTH, "length": len(text)},
+            code="max_length",
+        )
+    with transaction.atomic():
+        note = Note.objects.create(contact=contact, text=text, author=actor)
+        record("contact.note", actor=actor, obj=contact, detail={"note": note.pk})
+    return note
 
 
 def refer(contact: Contact, service: Service, *, actor: User | None) -> Referral:

@@ -6,6 +6,7 @@ from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from hotline.contacts.models import (
+    NOTE_MAX_LENGTH,
     CallerType,
     Contact,
     RequestType,
@@ -108,6 +109,20 @@ class IntakeForm(LocationMixin, forms.ModelForm[Contact]):
         if RequestType.CRISIS in (data.get("request_types") or []):
             data["urgency"] = Urgency.URGENT
         return data
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Add a note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write the note before adding it."),
+            "max_length": _(
+                "A note can be at most %(limit_value)d characters; this one has %(show_value)d."
+            ),
+        },
+    )
 
 
 class PublicForm(LocationMixin, forms.Form):

@@ -292,6 +292,84 @@ class Contact(models.Model):
         return ""
 
 
+class StatusChange(models.Model):
+    """One change of a contact's status, as the timeline tells it (old is blank when the contact
+    was received)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="status_changes")
+    old = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    new = models.CharField(max_length=20, choices=Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.old} → {self.new}"
+
+
+class Assignment(models.Model):
+    """A contact given to someone: claimed, or taken by whoever recorded it live."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="assignments")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.assignee_id}"
+
+
+class FollowUpChange(models.Model):
+    """A follow-up planned for a day (`due`), or no longer needed (`due` empty): done."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="follow_ups")
+    due = models.DateField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.due or 'done'}"
+
+
+NOTE_MAX_LENGTH = 5000
+
+
+class Note(models.Model):
+    """What a specialist, supervisor or program staff member adds to a contact. Never changed
+    or deleted once written: a correction is a new note."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["written_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"
+
+
 class ReferenceCounterManager(models.Manager["ReferenceCounter"]):
     def next(self, year: int) -> int:
         """The year's next number. The counter row stays locked until the caller's transaction

@@ -16,6 +16,7 @@ urlpatterns = [
     path("console/contacts/<int:contact_id>/panel/", views.panel, name="panel"),
     path("console/contacts/<int:contact_id>/refer/", views.refer, name="refer"),
     path("console/contacts/<int:contact_id>/share/", views.share, name="share"),
+    path("console/contacts/<int:contact_id>/notes/", views.add_note, name="add_note"),
     path("console/supervisor/", views.supervisor, name="supervisor"),
     path("console/supervisor/duty/", views.duty, name="duty"),
     path("console/notifications/", views.notifications, name="notifications"),

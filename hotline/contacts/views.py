@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.db import IntegrityError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -23,9 +23,17 @@ from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
 from hotline.contacts.access import get_contact_for, get_submitted_contact
-from hotline.contacts.forms import HelpForm, IntakeForm, LibrarySearchForm, PublicForm, TipForm
+from hotline.contacts.forms import (
+    HelpForm,
+    IntakeForm,
+    LibrarySearchForm,
+    NoteForm,
+    PublicForm,
+    TipForm,
+)
 from hotline.contacts.models import Contact, Notification, Status, Urgency
 from hotline.contacts.ratelimit import MemoryRateLimiter
+from hotline.contacts.timeline import timeline
 from hotline.directory.access import get_service_for
 from hotline.directory.forms import SearchForm
 from hotline.directory.search import search as search_directory
@@ -159,9 +167,13 @@ def _detail(request: AuthenticatedHttpRequest, contact: Contact, **extra: Any) -
         "can_claim": request.user.has_perm("contacts.claim_contact", contact)
         and contact.assigned_to_id != request.user.pk,
         "sla_state": contact.sla_state(),
+        "timeline": timeline(contact, request.user),
+        "can_add_note": request.user.has_perm("contacts.add_note", contact),
+        "note_form": extra.pop("note_form", None) or NoteForm(),
         **extra,
     }
-    return _no_store(render(request, "contacts/detail.html", context))
+    status = 400 if context["note_form"].errors else 200
+    return _no_store(render(request, "contacts/detail.html", context, status=status))
 
 
 @require_perm("contacts.work")
@@ -240,6 +252,22 @@ def share(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     resource = get_published_resource_by_id(resource_id)
     actions.share(contact, resource, actor=request.user)
     messages.success(request, _("Resource shared: %s.") % resource.title)
+    return redirect("contacts:detail", contact_id=contact.pk)
+
+
+@require_perm("contacts.work")
+@require_POST
+def add_note(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id, "contacts.add_note")
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.add_note(contact, form.cleaned_data["text"], actor=request.user)
+        except ValidationError as error:
+            form.add_error("text", error)
+    if form.errors:
+        return _detail(request, contact, note_form=form)
+    messages.success(request, _("Note added."))
     return redirect("contacts:detail", contact_id=contact.pk)
 
 

@@ -33,7 +33,13 @@ urlpatterns = [
         name="consent_revoke",
     ),
     path("console/cases/<int:case_id>/reports/new/", views.report_new, name="report_new"),
+    path("console/reports/deliveries/", views.deliveries, name="deliveries"),
     path("console/reports/<int:report_id>/", views.report, name="report"),
+    path(
+        "console/reports/<int:report_id>/delivered/",
+        views.report_delivered,
+        name="report_delivered",
+    ),
     path("console/reports/<int:report_id>/approve/", views.report_approve, name="report_approve"),
     path("console/reports/<int:report_id>/decline/", views.report_decline, name="report_decline"),
     path("portal/", views.portal, name="portal"),

@@ -6,15 +6,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from hotline.cases.vocabularies import VOCABULARY, label, labels
 
 
 @dataclass(frozen=True)
 class Line:
-    label: str | Promise
+    label: StrOrPromise
     value: str = ""
     items: tuple[str, ...] = ()
     when: dt.datetime | None = None
@@ -24,13 +24,13 @@ class Line:
 
 @dataclass
 class Section:
-    heading: str | Promise
+    heading: StrOrPromise
     lines: list[Line] = field(default_factory=list)
 
 
 YES, NO = _("yes"), _("no")
 
-SITUATION: tuple[tuple[str, Promise], ...] = (
+SITUATION: tuple[tuple[str, StrOrPromise], ...] = (
     ("trafficking_type", _("Trafficking type")),
     ("typologies", _("Typology")),
     ("venue", _("Venue")),
@@ -39,7 +39,7 @@ SITUATION: tuple[tuple[str, Promise], ...] = (
     ("recruitment", _("Recruitment")),
     ("risk_factors", _("Risk factors")),
 )
-PERSON: tuple[tuple[str, Promise], ...] = (
+PERSON: tuple[tuple[str, StrOrPromise], ...] = (
     ("age_group", _("Age group")),
     ("emancipated", _("Emancipated minor")),
     ("gender", _("Gender")),
@@ -54,19 +54,19 @@ PERSON: tuple[tuple[str, Promise], ...] = (
     ("code_word", _("Code word")),
     ("description", _("Description")),
 )
-LOCATION: tuple[tuple[str, Promise], ...] = (
+LOCATION: tuple[tuple[str, StrOrPromise], ...] = (
     ("address", _("Exact address")),
     ("city", _("City")),
     ("state", _("State")),
     ("postal_code", _("ZIP code")),
 )
-SAFE_CONTACT: tuple[tuple[str, Promise], ...] = (
+SAFE_CONTACT: tuple[tuple[str, StrOrPromise], ...] = (
     ("safe_times", _("Safe times")),
     ("code_word", _("Code word")),
 )
 
 
-def _line(name: str, heading: Promise, value: Any) -> Line | None:
+def _line(name: str, heading: StrOrPromise, value: Any) -> Line | None:
     if value in (None, "", [], ()):
         return None
     if isinstance(value, bool):
@@ -84,6 +84,7 @@ def _line(name: str, heading: Promise, value: Any) -> Line | None:
 def readable(payload: dict[str, Any]) -> list[Section]:
     """The sections of the document, in reading order; a field the payload does not carry
     leaves no line (a de-identified report has no name lines at all)."""
+    heading: StrOrPromise
     report = Section(_("Report"))
     for name, heading in (
         ("report", _("Report")),

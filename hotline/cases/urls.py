@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("console/cases/", views.case_list, name="list"),
     path("console/cases/supervisor/", views.supervisor, name="supervisor"),
+    path("console/cases/recipients/", views.recipient_matches, name="recipient_matches"),
     path(
         "console/contacts/<int:contact_id>/open-case/",
         views.open_from_contact,

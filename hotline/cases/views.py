@@ -33,11 +33,13 @@ from hotline.cases.forms import (
     ReportForm,
     StatusForm,
     VictimForm,
+    parse_uuids,
 )
+from hotline.cases.forms import recipient_matches as recipient_matches_for
 from hotline.cases.models import Case, CaseAlert, Report
-from hotline.directory.models import Phone
 from hotline.cases.vocabularies import ReportStatus
 from hotline.contacts.access import get_contact_for
+from hotline.directory.models import Phone
 
 LIST_LIMIT = 200
 
@@ -206,8 +208,13 @@ def victim(request: AuthenticatedHttpRequest, case_id: int, victim_id: int) -> H
 @never_cache
 def consent_add(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
-    form = ConsentForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
+    finding = request.method == "POST" and "find" in request.POST
+    form = ConsentForm(
+        request.POST or None, case=case, recipient_query=request.POST.get("recipient_q", "")
+    )
+    if finding:
+        form.only_finding()
+    elif request.method == "POST" and form.is_valid():
         consent = form.save(commit=False)
         consent.case = case
         try:
@@ -216,7 +223,19 @@ def consent_add(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse
             form.add_error("expires_at", _("A consent must expire after it was given."))
         else:
             return redirect("cases:consent", case_id=case.pk, consent_id=consent.pk)
-    return render(request, "cases/consent_form.html", {"form": form, "case": case})
+    return render(
+        request, "cases/consent_form.html", {"form": form, "case": case, "finding": finding}
+    )
+
+
+@require_perm("cases.work")
+@require_safe
+def recipient_matches(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The consent form's type-ahead, as you type: the matching recipients as checkbox rows
+    (HTML, same origin). `q` is an agency's name, never a person's."""
+    exclude = parse_uuids(request.GET.getlist("chosen"))
+    matches = recipient_matches_for(request.GET.get("q", "")[:100], exclude=exclude)
+    return _no_store(render(request, "cases/_recipient_matches.html", {"matches": matches}))
 
 
 @require_perm("cases.work")

@@ -239,7 +239,7 @@ def label(vocabulary: str, code: object) -> str:
         return ""
     choices = VOCABULARY[vocabulary]
     try:
-        return str(choices(code).label)
+        return str(choices(str(code)).label)
     except ValueError:
         return str(code)
 

@@ -6,31 +6,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_code_word_stays_home'),
+        ("cases", "0005_code_word_stays_home"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='report',
-            name='delivered_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='delivered by phone'),
+            model_name="report",
+            name="delivered_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="delivered by phone"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='delivered_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="report",
+            name="delivered_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='report',
-            name='delivery_note',
-            field=models.CharField(blank=True, max_length=300, verbose_name='delivery note'),
+            model_name="report",
+            name="delivery_note",
+            field=models.CharField(blank=True, max_length=300, verbose_name="delivery note"),
         ),
         migrations.AddField(
-            model_name='reportingpolicy',
-            name='share_safe_times',
-            field=models.BooleanField(default=False, help_text='When it is safe to call belongs to the safe-contact plan too: by default it never leaves the hotline.', verbose_name="include the caller's safe times in full reports"),
+            model_name="reportingpolicy",
+            name="share_safe_times",
+            field=models.BooleanField(
+                default=False,
+                help_text="When it is safe to call belongs to the safe-contact plan too: by default it never leaves the hotline.",
+                verbose_name="include the caller's safe times in full reports",
+            ),
         ),
     ]

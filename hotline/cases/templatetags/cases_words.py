@@ -1,5 +1,6 @@
-"""Template filters that show vocabulary codes in words: `{{ case.means|labels:"means"|join:", " }}`,
-`{{ payload.venue|label:"venue" }}`. See `vocabularies.VOCABULARY`."""
+"""Template filters that show vocabulary codes in words:
+`{{ case.means|labels:"means"|join:", " }}`, `{{ payload.venue|label:"venue" }}`. See
+`vocabularies.VOCABULARY`."""
 
 from django import template
 

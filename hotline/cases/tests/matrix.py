@@ -103,6 +103,7 @@ ROWS = [
     Row("cases:victim_add", only(CASE_WORKERS), kwargs=a_case),
     Row("cases:victim", only(CASE_WORKERS), kwargs=a_victim),
     Row("cases:consent_add", only(CASE_WORKERS), kwargs=a_case),
+    Row("cases:recipient_matches", only(CASE_WORKERS)),
     Row("cases:consent", only(CASE_WORKERS), kwargs=a_consent),
     Row("cases:consent_revoke", only(CASE_WORKERS, 302), method="post", kwargs=a_consent),
     Row("cases:report_new", only(CASE_WORKERS), kwargs=a_case),

@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from hotline.audit.models import AuditEvent
 from hotline.cases import gate
-from hotline.cases.actions import NotAwaitingDelivery, attach_contact, mark_delivered, request_report
+from hotline.cases.actions import (
+    NotAwaitingDelivery,
+    attach_contact,
+    mark_delivered,
+    request_report,
+)
 from hotline.cases.models import Report, ReportingPolicy, Snapshot
 from hotline.cases.tests.conftest import add_victim, give_consent
 from hotline.contacts.actions import receive

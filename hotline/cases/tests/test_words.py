@@ -26,9 +26,7 @@ from hotline.contacts.models import Contact
 from hotline.directory.models import Organization, Phone
 
 # The list fields of the contacts room (below cases: it keeps its own vocabularies).
-CONTACT_LISTS: dict[str, type[models.TextChoices]] = {
-    "request_types": contact_models.RequestType
-}
+CONTACT_LISTS: dict[str, type[models.TextChoices]] = {"request_types": contact_models.RequestType}
 
 
 def _vocabularies() -> list[type[models.TextChoices]]:
@@ -109,7 +107,9 @@ def visible_text(html: str) -> str:
 
 
 def raw_codes_in(text: str) -> list[str]:
-    return [code for code in RAW_CODES if re.search(rf"(?<![\w:-]){re.escape(code)}(?![\w:])", text)]
+    return [
+        code for code in RAW_CODES if re.search(rf"(?<![\w:-]){re.escape(code)}(?![\w:])", text)
+    ]
 
 
 def test_the_check_finds_a_raw_code() -> None:

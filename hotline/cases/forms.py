@@ -159,8 +159,14 @@ class ConsentForm(forms.ModelForm[Consent]):
         ]
         widgets = {
             "recipients": MULTI,
-            "given_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
-            "expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            # To the minute: with seconds in the value, the browser refuses a whole minute typed
+            # over it (the value is the base of the input's 60-second step).
+            "given_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "expires_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
         }
 
     def __init__(self, *args: Any, case: Case, recipient_query: str = "", **kwargs: Any) -> None:

@@ -387,3 +387,27 @@ def record_outcome(report: Report, outcome: str, *, actor: User) -> Report:
             detail={"case": locked.case_id, "outcome": outcome},
         )
     return locked
+
+
+class NotAwaitingDelivery(Exception):
+    """The report is not (or no longer) waiting to be delivered by phone."""
+
+
+def mark_delivered(report: Report, *, actor: User, note: str = "") -> Report:
+    """A specialist says they delivered a report by phone to a recipient with no portal: who and
+    when, once."""
+    with transaction.atomic():
+        locked = Report.objects.awaiting_delivery().select_for_update().filter(pk=report.pk).first()
+        if locked is None:
+            raise NotAwaitingDelivery(report.pk)
+        locked.delivered_at = timezone.now()
+        locked.delivered_by = actor
+        locked.delivery_note = note.strip()[:300]
+        locked.save(update_fields=["delivered_at", "delivered_by", "delivery_note"])
+        record(
+            "report.deliver",
+            actor=actor,
+            obj=locked,
+            detail={"case": locked.case_id, "by": "phone"},
+        )
+    return locked

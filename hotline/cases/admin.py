@@ -12,6 +12,8 @@ class ReportingPolicyAdmin(admin.ModelAdmin[ReportingPolicy]):
         "allow_minor_exception",
         "allow_imminent_danger_exception",
         "max_consent_age_days",
+        "share_code_word",
+        "share_safe_times",
         "updated_at",
     ]
 

@@ -1,7 +1,9 @@
+import uuid
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import Role, User
@@ -35,6 +37,34 @@ def recipient_organizations(policy: ReportingPolicy | None = None) -> QuerySet[O
     return Organization.objects.filter(
         Q(agency_link__isnull=False) | (Q(listing_status="listed") & Q(pk__in=kinds))
     ).order_by("name")
+
+
+RECIPIENT_MATCHES = 20
+
+
+def recipient_matches(query: str, *, exclude: list[uuid.UUID] | None = None) -> list[Organization]:
+    """The type-ahead over possible recipients: organizations whose name (or other name) holds
+    the words typed; with nothing typed, the agencies that receive reports in the portal."""
+    found = recipient_organizations()
+    words = query.split()[:5]
+    if words:
+        for word in words:
+            found = found.filter(Q(name__icontains=word) | Q(alternate_name__icontains=word))
+    else:
+        found = found.filter(agency_link__isnull=False)
+    if exclude:
+        found = found.exclude(pk__in=exclude)
+    return list(found.distinct()[:RECIPIENT_MATCHES])
+
+
+def parse_uuids(values: list[str]) -> list[uuid.UUID]:
+    found = []
+    for value in values:
+        try:
+            found.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found
 
 
 class CaseForm(forms.ModelForm[Case]):
@@ -129,16 +159,34 @@ class ConsentForm(forms.ModelForm[Consent]):
         ]
         widgets = {
             "recipients": MULTI,
-            "given_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
-            "expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            # To the minute: with seconds in the value, the browser refuses a whole minute typed
+            # over it (the value is the base of the input's 60-second step).
+            "given_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "expires_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
         }
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, recipient_query: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         self.fields["victim"].queryset = case.victims.all()  # type: ignore[attr-defined]
         self.fields["recipients"].queryset = recipient_organizations()  # type: ignore[attr-defined]
         self.fields["expires_at"].required = True
+        # The picker: the recipients already chosen stay shown, the matches of what was typed
+        # follow (the choice is validated against every possible recipient).
+        self.recipient_query = recipient_query.strip()[:100]
+        chosen = parse_uuids(self.data.getlist("recipients") if self.is_bound else [])  # type: ignore[attr-defined]
+        self.chosen = list(recipient_organizations().filter(pk__in=chosen)) if chosen else []
+        self.matches = recipient_matches(
+            self.recipient_query, exclude=[org.pk for org in self.chosen]
+        )
+
+    def only_finding(self) -> None:
+        """Re-shown to pick recipients, not sent: nothing is validated, no error is shown."""
+        self._errors = ErrorDict()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -193,9 +193,11 @@ def identifiers(case: Case) -> list[str]:
             elif value:
                 values.append(str(value))
     values.extend(Consent.objects.filter(case=case).values_list("giver_name", flat=True))
+    safe_times: list[str] = []
     for contact in Contact.objects.filter(case_link__case=case).only(
-        "caller_name", "caller_phone", "caller_email", "code_word"
+        "caller_name", "caller_phone", "caller_email", "code_word", "safe_times"
     ):
+        safe_times.append(contact.safe_times.strip())
         values.extend(
             [contact.caller_name, contact.caller_phone, contact.caller_email, contact.code_word]
         )
@@ -213,6 +215,9 @@ def identifiers(case: Case) -> list[str]:
                     for part in parts
                     if len(part) >= 3 and not part.isdigit() and part.casefold() not in COMMON
                 )
+    # The safe times of a safe-contact plan ("weekdays after 9pm") identify as a whole only:
+    # their words alone are everyday words.
+    words.extend(value for value in safe_times if len(value) >= 3)
     return words
 
 
@@ -292,9 +297,14 @@ def build_payload(
     case: Case, report: Report, decision: Decision, *, at: dt.datetime
 ) -> dict[str, Any]:
     """An allow-list: each field is named here, for one level or both. The safe-contact plan
-    (a victim's code word) stays out unless the reporting policy shares it."""
+    (the code words of the victims and of the case's contacts, the contacts' safe times) stays
+    out unless the reporting policy shares it, and then only in a full report."""
+    from hotline.contacts.models import Contact
+
     full = decision.full
-    share_code_word = full and ReportingPolicy.current().share_code_word
+    policy = ReportingPolicy.current()
+    share_code_word = full and policy.share_code_word
+    share_safe_times = full and policy.share_safe_times
     situation: dict[str, Any] = {
         "trafficking_type": case.trafficking_type,
         "typologies": _codes(case.typologies),
@@ -311,6 +321,22 @@ def build_payload(
         situation["summary"] = case.summary
     elif report.redacted_summary.strip():
         situation["redacted_summary"] = report.redacted_summary.strip()
+    if share_code_word or share_safe_times:
+        plans = []
+        for contact in (
+            Contact.objects.filter(case_link__case=case)
+            .only("code_word", "safe_times")
+            .order_by("received_at", "pk")
+        ):
+            plan = {}
+            if share_safe_times and contact.safe_times:
+                plan["safe_times"] = contact.safe_times
+            if share_code_word and contact.code_word:
+                plan["code_word"] = contact.code_word
+            if plan:
+                plans.append(plan)
+        if plans:
+            situation["safe_contact"] = plans
     victims = []
     for number, victim in enumerate(case.victims.all().order_by("pk"), start=1):
         person: dict[str, Any] = {

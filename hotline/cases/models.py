@@ -21,6 +21,8 @@ from hotline.cases.vocabularies import (
     Citizenship,
     ConsentGiver,
     ConsentMethod,
+    ConsentState,
+    DeliveryState,
     Exception_,
     Gender,
     IndicatorLevel,
@@ -60,6 +62,14 @@ class ReportingPolicy(models.Model):
         help_text=_(
             "The code word belongs to the safe-contact plan: it protects the person from the "
             "trafficker, and by default it never leaves the hotline."
+        ),
+    )
+    share_safe_times = models.BooleanField(
+        _("include the caller's safe times in full reports"),
+        default=False,
+        help_text=_(
+            "When it is safe to call belongs to the safe-contact plan too: by default it never "
+            "leaves the hotline."
         ),
     )
     recipient_kinds = models.JSONField(
@@ -334,10 +344,10 @@ class Consent(models.Model):
     def state(self, at: dt.datetime | None = None) -> str:
         at = at or timezone.now()
         if self.revoked_at is not None:
-            return "revoked"
+            return ConsentState.REVOKED
         if self.expires_at <= at:
-            return "expired"
-        return "in_force"
+            return ConsentState.EXPIRED
+        return ConsentState.IN_FORCE
 
 
 class ReportQuerySet(models.QuerySet["Report"]):
@@ -354,6 +364,13 @@ class ReportQuerySet(models.QuerySet["Report"]):
                 status=ReportStatus.SENT, agency_id=user.agency_id, snapshot__isnull=False
             )
         return self.none()
+
+    def awaiting_delivery(self) -> "ReportQuerySet":
+        """Sent reports to a recipient with no portal that nobody has delivered by phone yet:
+        the specialists' delivery tasks."""
+        return self.filter(
+            status=ReportStatus.SENT, delivered_to_portal=False, delivered_at__isnull=True
+        )
 
 
 class Report(models.Model):
@@ -398,6 +415,12 @@ class Report(models.Model):
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, blank=True)
     basis = models.CharField(_("basis"), max_length=16, choices=Basis.choices, blank=True)
     delivered_to_portal = models.BooleanField(_("delivered to the portal"), default=False)
+    # A recipient with no portal: a specialist delivers the report by phone and says so.
+    delivered_at = models.DateTimeField(_("delivered by phone"), null=True, blank=True)
+    delivered_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delivery_note = models.CharField(_("delivery note"), max_length=300, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -423,6 +446,17 @@ class Report(models.Model):
     @property
     def reference(self) -> str:
         return f"RP-{self.pk:06d}" if self.pk else "RP-new"
+
+    @property
+    def delivery(self) -> str:
+        """How the report reaches its recipient ("" while it is not sent)."""
+        if self.status != ReportStatus.SENT:
+            return ""
+        if self.delivered_to_portal:
+            return DeliveryState.PORTAL
+        if self.delivered_at is None:
+            return DeliveryState.BY_PHONE
+        return DeliveryState.DELIVERED
 
 
 class ImmutableError(Exception):

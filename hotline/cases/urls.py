@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("console/cases/", views.case_list, name="list"),
     path("console/cases/supervisor/", views.supervisor, name="supervisor"),
+    path("console/cases/recipients/", views.recipient_matches, name="recipient_matches"),
     path(
         "console/contacts/<int:contact_id>/open-case/",
         views.open_from_contact,
@@ -33,7 +34,13 @@ urlpatterns = [
         name="consent_revoke",
     ),
     path("console/cases/<int:case_id>/reports/new/", views.report_new, name="report_new"),
+    path("console/reports/deliveries/", views.deliveries, name="deliveries"),
     path("console/reports/<int:report_id>/", views.report, name="report"),
+    path(
+        "console/reports/<int:report_id>/delivered/",
+        views.report_delivered,
+        name="report_delivered",
+    ),
     path("console/reports/<int:report_id>/approve/", views.report_approve, name="report_approve"),
     path("console/reports/<int:report_id>/decline/", views.report_decline, name="report_decline"),
     path("portal/", views.portal, name="portal"),

@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from hotline.accounts.access import AuthenticatedHttpRequest, require_perm
 from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.audit.models import AuditEvent
-from hotline.cases import actions, gate, suggest
+from hotline.cases import actions, document, gate, suggest
 from hotline.cases.access import (
     find_case_for,
     get_case_for,
@@ -32,10 +33,13 @@ from hotline.cases.forms import (
     ReportForm,
     StatusForm,
     VictimForm,
+    parse_uuids,
 )
+from hotline.cases.forms import recipient_matches as recipient_matches_for
 from hotline.cases.models import Case, CaseAlert, Report
 from hotline.cases.vocabularies import ReportStatus
 from hotline.contacts.access import get_contact_for
+from hotline.directory.models import Phone
 
 LIST_LIMIT = 200
 
@@ -204,8 +208,13 @@ def victim(request: AuthenticatedHttpRequest, case_id: int, victim_id: int) -> H
 @never_cache
 def consent_add(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id, "cases.change_case")
-    form = ConsentForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
+    finding = request.method == "POST" and "find" in request.POST
+    form = ConsentForm(
+        request.POST or None, case=case, recipient_query=request.POST.get("recipient_q", "")
+    )
+    if finding:
+        form.only_finding()
+    elif request.method == "POST" and form.is_valid():
         consent = form.save(commit=False)
         consent.case = case
         try:
@@ -214,7 +223,19 @@ def consent_add(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse
             form.add_error("expires_at", _("A consent must expire after it was given."))
         else:
             return redirect("cases:consent", case_id=case.pk, consent_id=consent.pk)
-    return render(request, "cases/consent_form.html", {"form": form, "case": case})
+    return render(
+        request, "cases/consent_form.html", {"form": form, "case": case, "finding": finding}
+    )
+
+
+@require_perm("cases.work")
+@require_safe
+def recipient_matches(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The consent form's type-ahead, as you type: the matching recipients as checkbox rows
+    (HTML, same origin). `q` is an agency's name, never a person's."""
+    exclude = parse_uuids(request.GET.getlist("chosen"))
+    matches = recipient_matches_for(request.GET.get("q", "")[:100], exclude=exclude)
+    return _no_store(render(request, "cases/_recipient_matches.html", {"matches": matches}))
 
 
 @require_perm("cases.work")
@@ -288,7 +309,7 @@ def report(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     item = get_report_for(request.user, report_id)
     actions.record_view(item, request.user)
     snapshot = getattr(item, "snapshot", None)
-    preview = None
+    preview, refusal = None, ""
     if snapshot is None and item.status == ReportStatus.AWAITING_APPROVAL:
         # What approving would send now, for the supervisor to read before deciding.
         try:
@@ -299,9 +320,11 @@ def report(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
                 exception=item.exception,
                 reason=item.exception_reason,
             )
-            preview = gate.build_payload(item.case, item, decision, at=timezone.now())
+            preview = document.readable(
+                gate.build_payload(item.case, item, decision, at=timezone.now())
+            )
         except gate.GateRefused as refused:
-            preview = {"refused": refused.code}
+            refusal = refused.message
     return _no_store(
         render(
             request,
@@ -309,7 +332,10 @@ def report(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
             {
                 "report": item,
                 "snapshot": snapshot,
+                "document": document.readable(json.loads(snapshot.payload)) if snapshot else None,
                 "preview": preview,
+                "refusal": refusal,
+                "phones": _phones(item) if item.delivery else [],
                 "can_approve": request.user.has_perm("cases.approve_report", item)
                 and item.status == ReportStatus.AWAITING_APPROVAL,
             },
@@ -381,6 +407,52 @@ def access_history(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespo
     return _no_store(render(request, "cases/access_history.html", {"case": case, "events": events}))
 
 
+# --- Delivery by phone -------------------------------------------------------------------------
+
+
+def _phones(item: Report) -> list[Phone]:
+    """The recipient organization's phone numbers in the directory (its own and its
+    services' and locations'), to deliver a report to a recipient with no portal."""
+    return list(
+        Phone.objects.filter(
+            Q(organization_id=item.recipient_id)
+            | Q(service__organization_id=item.recipient_id)
+            | Q(location__organization_id=item.recipient_id)
+        )
+        .distinct()
+        .order_by("number")[:10]
+    )
+
+
+@require_perm("cases.work")
+@require_safe
+def deliveries(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Reports sent to a recipient with no portal, waiting for a specialist to phone them in."""
+    waiting = list(
+        Report.objects.awaiting_delivery()
+        .select_related("case", "recipient")
+        .prefetch_related("recipient__phones")
+        .order_by("sent_at", "pk")[:LIST_LIMIT]
+    )
+    record("report.list", actor=request.user, detail={"page": "deliveries", "count": len(waiting)})
+    return _no_store(render(request, "cases/deliveries.html", {"waiting": waiting}))
+
+
+@require_perm("cases.work")
+@require_POST
+def report_delivered(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
+    item = get_report_for(request.user, report_id)
+    try:
+        actions.mark_delivered(item, actor=request.user, note=request.POST.get("note", ""))
+    except actions.NotAwaitingDelivery:
+        messages.error(request, _("This report is not waiting to be delivered by phone."))
+    else:
+        messages.success(request, _("Marked delivered by phone."))
+    if request.POST.get("next") == "deliveries":
+        return redirect("cases:deliveries")
+    return redirect("cases:report", report_id=item.pk)
+
+
 # --- Liaison portal -----------------------------------------------------------------------------
 
 
@@ -406,9 +478,8 @@ def portal(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _portal_payload(item: Report) -> dict[str, Any]:
-    import json
-
-    return json.loads(item.snapshot.payload)
+    payload: dict[str, Any] = json.loads(item.snapshot.payload)
+    return payload
 
 
 @require_perm("cases.use_portal")
@@ -423,7 +494,7 @@ def portal_report(request: AuthenticatedHttpRequest, report_id: int) -> HttpResp
             {
                 "report": item,
                 "snapshot": item.snapshot,
-                "payload": _portal_payload(item),
+                "document": document.readable(_portal_payload(item)),
                 "outcome_form": OutcomeForm(initial={"outcome": item.outcome or None}),
                 "can_acknowledge": request.user.has_perm("cases.acknowledge_report", item),
             },

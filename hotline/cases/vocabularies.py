@@ -185,3 +185,69 @@ class ReportOutcome(models.TextChoices):
     INSUFFICIENT = "insufficient", _("Insufficient information")
     NO_ACTION = "no_action", _("No action")
     OTHER = "other", _("Other")
+
+
+class ConsentState(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class DeliveryState(models.TextChoices):
+    """How a sent report reaches its recipient."""
+
+    PORTAL = "portal", _("In the agency's portal")
+    BY_PHONE = "by_phone", _("To be delivered by phone")
+    DELIVERED = "delivered", _("Delivered by phone")
+
+
+# --- Words, not codes ----------------------------------------------------------------------------
+# The one place that says which vocabulary a stored code belongs to, by the name it carries on
+# a model and in a report's payload. Every page, email and report shows a code through
+# `label`/`labels` (the template filters of `cases_words` use these), never the code itself.
+
+VOCABULARY: dict[str, type[models.TextChoices]] = {
+    "trafficking_type": TraffickingType,
+    "typologies": Typology,
+    "venue": Venue,
+    "means": Means,
+    "control_methods": ControlMethod,
+    "recruitment": Recruitment,
+    "risk_factors": RiskFactor,
+    "status": CaseStatus,
+    "age_group": AgeGroup,
+    "gender": Gender,
+    "citizenship": Citizenship,
+    "indicator_level": IndicatorLevel,
+    "given_by": ConsentGiver,
+    "method": ConsentMethod,
+    "purposes": ConsentPurpose,
+    "report_status": ReportStatus,
+    "level": Level,
+    "basis": Basis,
+    "exception": Exception_,
+    "outcome": ReportOutcome,
+    "consent_state": ConsentState,
+    "delivery": DeliveryState,
+}
+
+
+def label(vocabulary: str, code: object) -> str:
+    """The translated label of one code of the named vocabulary; "" for an empty code. A code
+    the vocabulary does not (or no longer) know is shown as it is, never hidden."""
+    if code in (None, ""):
+        return ""
+    choices = VOCABULARY[vocabulary]
+    try:
+        return str(choices(str(code)).label)
+    except ValueError:
+        return str(code)
+
+
+def labels(vocabulary: str, codes: object) -> list[str]:
+    """The labels of a list of codes, in the vocabulary's order (then unknown codes)."""
+    if not codes:
+        return []
+    given = [str(c) for c in codes] if isinstance(codes, list | tuple | set) else [str(codes)]
+    order = {value: i for i, value in enumerate(VOCABULARY[vocabulary].values)}
+    return [label(vocabulary, c) for c in sorted(given, key=lambda c: order.get(c, len(order)))]

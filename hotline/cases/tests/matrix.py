@@ -103,10 +103,18 @@ ROWS = [
     Row("cases:victim_add", only(CASE_WORKERS), kwargs=a_case),
     Row("cases:victim", only(CASE_WORKERS), kwargs=a_victim),
     Row("cases:consent_add", only(CASE_WORKERS), kwargs=a_case),
+    Row("cases:recipient_matches", only(CASE_WORKERS)),
     Row("cases:consent", only(CASE_WORKERS), kwargs=a_consent),
     Row("cases:consent_revoke", only(CASE_WORKERS, 302), method="post", kwargs=a_consent),
     Row("cases:report_new", only(CASE_WORKERS), kwargs=a_case),
     Row("cases:report", only(CASE_WORKERS), kwargs=report_to_agency_a),
+    Row("cases:deliveries", only(CASE_WORKERS)),
+    Row(
+        "cases:report_delivered",
+        only(CASE_WORKERS, 302),
+        method="post",
+        kwargs=report_to_agency_a,
+    ),
     Row(
         "cases:report_approve",
         only({"supervisor"}, 302),

@@ -1,6 +1,7 @@
 """The liaison portal: each agency sees only its own reports, byte for byte as the gate decided;
 another agency's report is 404 (as if it did not exist); emails carry no content."""
 
+import html
 import json
 
 import pytest
@@ -121,7 +122,7 @@ def test_acknowledgement_and_outcome_are_seen_on_the_case(personas, client_for, 
         ("report.outcome", "liaison_a"),
     ]
     page = client_for("specialist").get(reverse("cases:detail", kwargs={"case_id": to_a.case_id}))
-    text = page.content.decode()
+    text = html.unescape(page.content.decode())
     assert "Investigation opened" in text and "In the agency's portal" in text
     assert page.context["reports"][0].acknowledged_at is not None
 

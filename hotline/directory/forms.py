@@ -311,5 +311,5 @@ def search_choices(form: SearchForm) -> dict[str, Any]:
                 for index, (raw, value, label) in enumerate(_escaped_choices(name, language))
             )
         )
-        groups.append((field.label, boxes))
+        groups.append((field.label, boxes, bool(checked)))
     return {"options": options, "choice_groups": groups}

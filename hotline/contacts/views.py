@@ -149,7 +149,7 @@ def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "contacts/intake.html", {"form": form})
 
 
-PANEL_LIMIT = 20  # the panel shows five of each section, the rest behind "show more"
+PANEL_LIMIT = 20  # the panel shows three of each section, the rest behind "show more"
 
 
 def _contact_place(contact: Contact) -> dict[str, str]:

@@ -213,8 +213,8 @@ def test_a_long_list_does_not_push_the_library_down(client_for) -> None:
     run_import(json_source(as_tabular_json(data)))
     html = panel(client_for("specialist"), a_contact())
     shown, folded = html.split('<details class="more">', 1)
-    assert len(re.findall(r'<li class="hit">', shown)) == 5  # the nearest five at once
-    assert "Show 6 more" in folded  # 11 local hits: the rest behind "show more"
+    assert len(re.findall(r'<li class="hit">', shown)) == 3  # the nearest three at once
+    assert "Show 8 more" in folded  # 11 local hits: the rest behind "show more"
     # The panel starts with links to its two parts; the page with a skip link to the panel.
     assert 'href="#panel-library-heading"' in html and 'href="#side-panel"' in html
 

@@ -15,6 +15,11 @@ urlpatterns = [
     path("console/contacts/<int:contact_id>/claim/", views.claim, name="claim"),
     path("console/contacts/<int:contact_id>/panel/", views.panel, name="panel"),
     path("console/contacts/<int:contact_id>/refer/", views.refer, name="refer"),
+    path(
+        "console/contacts/<int:contact_id>/directory/",
+        views.directory_search,
+        name="directory_search",
+    ),
     path("console/contacts/<int:contact_id>/share/", views.share, name="share"),
     path("console/contacts/<int:contact_id>/notes/", views.add_note, name="add_note"),
     path("console/supervisor/", views.supervisor, name="supervisor"),

@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import BadRequest, ValidationError
 from django.db import IntegrityError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -35,7 +36,9 @@ from hotline.contacts.models import Contact, Notification, Status, Urgency
 from hotline.contacts.ratelimit import MemoryRateLimiter
 from hotline.contacts.timeline import timeline
 from hotline.directory.access import get_service_for
-from hotline.directory.forms import SearchForm
+from hotline.directory.details import attach_details
+from hotline.directory.forms import SearchForm, search_choices
+from hotline.directory.search import Results
 from hotline.directory.search import search as search_directory
 from hotline.lib.throttle import client_address
 from hotline.library.access import get_published_resource_by_id
@@ -154,14 +157,60 @@ def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "contacts/intake.html", {"form": form})
 
 
+PANEL_LIMIT = 20  # the panel shows three of each section, the rest behind "show more"
+
+
+def _contact_place(contact: Contact) -> dict[str, str]:
+    return {"postal_code": contact.postal_code, "city": contact.city, "state": contact.state}
+
+
+def _search_directory_for(
+    request: AuthenticatedHttpRequest, contact: Contact, form: SearchForm, limit: int
+) -> Results | None:
+    """The staff directory search, run for a contact: its hits carry phones and street
+    addresses (confidential shelters' too), so the search is audited as the directory's is."""
+    if not form.is_valid():
+        return None
+    results = search_directory(form.query(), limit=limit)
+    attach_details(results, staff=True)
+    hits = len(results.local) + len(results.national)
+    record(
+        "directory.search",
+        actor=request.user,
+        obj=contact,
+        detail={"results": hits, "from": "contact"},
+    )
+    return results
+
+
+def _refer_button(request: AuthenticatedHttpRequest, contact: Contact) -> dict[str, str] | None:
+    """The "Refer" button each hit carries, when the user may change the contact."""
+    if not request.user.has_perm("contacts.change_contact", contact):
+        return None
+    return {
+        "url": reverse("contacts:refer", args=[contact.pk]),
+        "label": _("Refer for %s") % contact.reference,
+    }
+
+
 def _detail(request: AuthenticatedHttpRequest, contact: Contact, **extra: Any) -> HttpResponse:
     actions.record_view(contact, request.user)
-    place = {"postal_code": contact.postal_code, "city": contact.city, "state": contact.state}
+    directory_form = extra.pop("directory_form", None)
+    if directory_form is None:
+        directory_form = SearchForm(initial=_contact_place(contact))
     context = {
         "contact": contact,
         "referrals": contact.referrals.select_related("service__organization"),
         "shared": contact.shared_resources.select_related("resource"),
-        "directory_form": extra.pop("directory_form", None) or SearchForm(initial=place),
+        "directory_form": directory_form,
+        **search_choices(directory_form),
+        "panel_hidden": [("search_directory", "1")],
+        "panel_buttons": [
+            {
+                "url": reverse("contacts:directory_search", args=[contact.pk]),
+                "label": _("Open in the full search"),
+            }
+        ],
         "library_form": extra.pop("library_form", None) or LibrarySearchForm(),
         "can_change": request.user.has_perm("contacts.change_contact", contact),
         "can_claim": request.user.has_perm("contacts.claim_contact", contact)
@@ -172,6 +221,7 @@ def _detail(request: AuthenticatedHttpRequest, contact: Contact, **extra: Any) -
         "note_form": extra.pop("note_form", None) or NoteForm(),
         **extra,
     }
+    context["refer"] = _refer_button(request, contact)
     status = 400 if context["note_form"].errors else 200
     return _no_store(render(request, "contacts/detail.html", context, status=status))
 
@@ -191,8 +241,8 @@ def panel(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     if "search_directory" in request.POST:
         directory_form = SearchForm(request.POST)
         extra["directory_form"] = directory_form
-        if directory_form.is_valid():
-            results = search_directory(directory_form.query(), limit=20)
+        results = _search_directory_for(request, contact, directory_form, PANEL_LIMIT)
+        if results is not None:
             extra["directory_results"] = results
     if "search_library" in request.POST:
         library_form = LibrarySearchForm(request.POST)
@@ -202,6 +252,32 @@ def panel(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
             found = Resource.objects.in_bulk(ids)
             extra["library_results"] = [found[i] for i in ids if i in found]
     return _detail(request, contact, **extra)
+
+
+@require_perm("contacts.work")
+@require_perm("directory.search")
+@never_cache
+def directory_search(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
+    """The full staff directory search, opened from a contact: the directory's own form, search
+    and hits, each hit with a button that refers the contact to it. The directory knows nothing
+    of contacts; the contact (its id in the address, the caller's location in the POST body
+    only) is checked here, on the server, for every request."""
+    contact = get_contact_for(request.user, contact_id)
+    results = None
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        results = _search_directory_for(request, contact, form, limit=50)
+    else:
+        form = SearchForm(initial=_contact_place(contact))
+    context = {
+        "contact": contact,
+        "form": form,
+        "results": results,
+        "refer": _refer_button(request, contact),
+        "hidden": [("search_directory", "1"), ("back", "search")],
+        **search_choices(form),
+    }
+    return _no_store(render(request, "contacts/directory_search.html", context))
 
 
 @require_perm("contacts.work")
@@ -230,6 +306,9 @@ def claim(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
 @require_perm("contacts.work")
 @require_POST
 def refer(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
+    """Records a referral in one POST. Sent from a directory search's hit, the POST carries the
+    search too: a 307 sends the same body back to the panel (or the full search), which shows
+    the search again; the caller's location stays out of every address."""
     contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
     try:
         service_id = UUID(request.POST.get("service_id", ""))
@@ -238,6 +317,10 @@ def refer(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     service = get_service_for(request.user, service_id)
     actions.refer(contact, service, actor=request.user)
     messages.success(request, _("Referral recorded: %s.") % service.name)
+    if "search_directory" in request.POST:
+        back = "directory_search" if request.POST.get("back") == "search" else "panel"
+        url = reverse(f"contacts:{back}", args=[contact.pk])
+        return HttpResponseRedirect(url, status=307)
     return redirect("contacts:detail", contact_id=contact.pk)
 
 

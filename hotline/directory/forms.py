@@ -2,6 +2,9 @@ from functools import cache
 from typing import Any
 
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory import geo, profile
@@ -264,3 +267,49 @@ class ExportForm(forms.Form):
         label=_("Include confidential locations and their addresses"), required=False
     )
     include_withdrawn = forms.BooleanField(label=_("Include withdrawn listings"), required=False)
+
+
+CHOICE_GROUPS = ["categories", "populations", "languages", "trafficking_types"]
+
+
+@cache
+def _escaped_choices(name: str, language: str | None) -> list[tuple[str, str, str]]:
+    """A search form field's choices as (value, escaped value, escaped label), per language:
+    the choices are constants of the code."""
+    field = SearchForm().fields[name]
+    return [
+        (str(value), escape(value), escape(label))
+        for value, label in field.choices  # type: ignore[attr-defined]
+    ]
+
+
+def search_choices(form: SearchForm) -> dict[str, Any]:
+    """The search form's select options and checkbox groups, written out in one pass: the
+    widget templates render a template per option, some 20 ms for the form's hundred options.
+    The markup is the widgets' own."""
+    language = get_language()
+    options = {}
+    for name in ["state", "radius"]:
+        value = form[name].value()
+        chosen = "" if value is None else str(value)
+        options[name] = mark_safe(  # noqa: S308 (escaped above)
+            "".join(
+                f'<option value="{value}"{" selected" if raw == chosen else ""}>{label}</option>'
+                for raw, value, label in _escaped_choices(name, language)
+            )
+        )
+    groups = []
+    for name in CHOICE_GROUPS:
+        field = form[name]
+        checked = {str(value) for value in field.value() or []}
+        prefix = f'<label><input type="checkbox" name="{escape(field.html_name)}" value="'
+        box_id = escape(field.auto_id)
+        boxes = mark_safe(  # noqa: S308 (escaped above)
+            "".join(
+                f'{prefix}{value}" id="{box_id}_{index}"{" checked" if raw in checked else ""}>'
+                f" {label}</label>"
+                for index, (raw, value, label) in enumerate(_escaped_choices(name, language))
+            )
+        )
+        groups.append((field.label, boxes, bool(checked)))
+    return {"options": options, "choice_groups": groups}

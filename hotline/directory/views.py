@@ -2,7 +2,6 @@ import io
 import json
 import zipfile
 from collections import defaultdict
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -11,9 +10,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -28,6 +24,7 @@ from hotline.directory.access import (
     get_organization_for,
     get_service_for,
 )
+from hotline.directory.details import attach_details
 from hotline.directory.forms import (
     DecisionForm,
     ExportForm,
@@ -35,6 +32,7 @@ from hotline.directory.forms import (
     ImportForm,
     JoinForm,
     SearchForm,
+    search_choices,
 )
 from hotline.directory.importer import ImportFailed, run_import, upload_source
 from hotline.directory.models import (
@@ -49,7 +47,7 @@ from hotline.directory.models import (
     Phone,
     ServiceAtLocation,
 )
-from hotline.directory.search import Hit, Results, search
+from hotline.directory.search import search
 from hotline.lib.throttle import Throttle, client_address
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -58,111 +56,19 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # --- Search --------------------------------------------------------------------------------------
 
 
-def _attach_details(results: Results, staff: bool) -> None:
-    """Phones, and for staff the street address, of every hit: a fixed number of queries."""
-    hits: list[Hit] = [*results.local, *results.national]
-    if not hits:
-        return
-    service_ids = {hit.entry["service_id"] for hit in hits}
-    location_ids = {hit.entry["location_id"] for hit in hits if hit.entry["location_id"]}
-    org_ids = {hit.entry["organization_id"] for hit in hits}
-    phones: dict[Any, list[str]] = defaultdict(list)
-    for phone in Phone.objects.filter(
-        Q(service_id__in=service_ids)
-        | Q(location_id__in=location_ids)
-        | Q(organization_id__in=org_ids)
-    ).values("service_id", "location_id", "organization_id", "number", "extension"):
-        number = phone["number"] + (f" x{int(phone['extension'])}" if phone["extension"] else "")
-        for key in ("service_id", "location_id", "organization_id"):
-            if phone[key]:
-                phones[phone[key]].append(number)
-    addresses: dict[Any, str] = {}
-    if staff:
-        for address in Address.objects.filter(location_id__in=location_ids).values(
-            "location_id", "address_1", "address_2", "city", "state_province", "postal_code"
-        ):
-            addresses[address["location_id"]] = ", ".join(
-                part
-                for part in [
-                    address["address_1"],
-                    address["address_2"],
-                    address["city"],
-                    f"{address['state_province']} {address['postal_code']}".strip(),
-                ]
-                if part
-            )
-    for hit in hits:
-        entry = hit.entry
-        numbers = (
-            phones.get(entry["service_id"], [])
-            + phones.get(entry["location_id"], [])
-            + phones.get(entry["organization_id"], [])
-        )
-        hit.details = {
-            "phones": list(dict.fromkeys(numbers)),
-            "address": addresses.get(entry["location_id"], "") if staff else "",
-        }
-
-
-CHOICE_GROUPS = ["categories", "populations", "languages", "trafficking_types"]
-
-
-@cache
-def _escaped_choices(name: str, language: str | None) -> list[tuple[str, str, str]]:
-    """A search form field's choices as (value, escaped value, escaped label), per language:
-    the choices are constants of the code."""
-    field = SearchForm().fields[name]
-    return [
-        (str(value), escape(value), escape(label))
-        for value, label in field.choices  # type: ignore[attr-defined]
-    ]
-
-
-def _choices(form: SearchForm) -> dict[str, Any]:
-    """The search form's select options and checkbox groups, written out in one pass: the
-    widget templates render a template per option, some 20 ms for the form's hundred options.
-    The markup is the widgets' own."""
-    language = get_language()
-    options = {}
-    for name in ["state", "radius"]:
-        value = form[name].value()
-        chosen = "" if value is None else str(value)
-        options[name] = mark_safe(  # noqa: S308 (escaped above)
-            "".join(
-                f'<option value="{value}"{" selected" if raw == chosen else ""}>{label}</option>'
-                for raw, value, label in _escaped_choices(name, language)
-            )
-        )
-    groups = []
-    for name in CHOICE_GROUPS:
-        field = form[name]
-        checked = {str(value) for value in field.value() or []}
-        prefix = f'<label><input type="checkbox" name="{escape(field.html_name)}" value="'
-        box_id = escape(field.auto_id)
-        boxes = mark_safe(  # noqa: S308 (escaped above)
-            "".join(
-                f'{prefix}{value}" id="{box_id}_{index}"{" checked" if raw in checked else ""}>'
-                f" {label}</label>"
-                for index, (raw, value, label) in enumerate(_escaped_choices(name, language))
-            )
-        )
-        groups.append((field.label, boxes))
-    return {"options": options, "choice_groups": groups}
-
-
 def _search_page(request: HttpRequest, template: str, public_only: bool) -> HttpResponse:
     results = None
     if request.method == "POST":
         form = SearchForm(request.POST)
         if form.is_valid():
             results = search(form.query(public=public_only))
-            _attach_details(results, staff=not public_only)
+            attach_details(results, staff=not public_only)
             if not public_only:  # staff results show street addresses, confidential ones too
                 hits = len(results.local) + len(results.national)
                 record("directory.search", actor=request.user, detail={"results": hits})
     else:
         form = SearchForm()
-    context = {"form": form, "results": results, "flag_form": FlagForm(), **_choices(form)}
+    context = {"form": form, "results": results, "flag_form": FlagForm(), **search_choices(form)}
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"
     return response

@@ -34,6 +34,8 @@ ROWS = [
     Row("contacts:claim", only(WORKERS, 405), kwargs=a_contact),
     Row("contacts:panel", only(WORKERS), method="post", kwargs=a_contact),
     Row("contacts:refer", only(WORKERS, 302), method="post", kwargs=a_contact, data=a_service),
+    Row("contacts:directory_search", only(WORKERS), kwargs=a_contact),
+    Row("contacts:directory_search", only(WORKERS), method="post", kwargs=a_contact),
     Row(
         "contacts:share",
         only(WORKERS, 404),

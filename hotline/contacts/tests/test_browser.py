@@ -74,7 +74,7 @@ def test_a_web_tip_reaches_the_open_queue_and_is_worked_from_the_side_panel(
     specialist.click("button:text('Claim')")
     specialist.wait_for_selector("h1 small:text('In progress')")
     assert specialist.input_value("#id_postal_code") == "60601"
-    specialist.click("button[name=search_directory]")
+    specialist.click("#panel-directory .actions button:not([formaction])")
     hit = specialist.locator(".side-panel li", has=specialist.locator(f"[value='{uid('svc-a')}']"))
     hit.locator("button:text('Refer')").click()
     specialist.wait_for_selector("ul.referrals li >> nth=0")
@@ -112,3 +112,46 @@ def test_the_queue_refresh_of_an_expired_session_takes_the_page_to_sign_in(
     specialist.wait_for_url("**/accounts/sign-in/?next=%2Fconsole%2Fcontacts%2F")
     assert "Your session ended" in specialist.content()
     assert not SessionStore(session_key=cookie["value"]).get("_auth_user_id")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_the_side_panel_filters_and_refers_with_and_without_javascript(
+    live_server: Any, browser: Any, personas: dict[str, Any], panel_sources: Resource, javascript
+) -> None:
+    from hotline.contacts.actions import receive
+
+    item = receive(
+        Contact(channel="phone", narrative="Needs a shelter (fictional)", postal_code="60601")
+    )
+    base = live_server.url
+    hosts: set[str] = set()
+    session = signed_in_client(personas["specialist"]).cookies[settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context(
+        base_url=base, service_workers="block", java_script_enabled=javascript
+    )
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
+    page = context.new_page()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page.goto(f"/console/contacts/{item.pk}/")
+    assert page.input_value("#panel-directory [name=postal_code]") == "60601"
+    # A filter from the directory's own form, folded in the panel: open it, tick "minors".
+    page.locator("#panel-directory details.choices summary", has_text="Serves").click()
+    page.check("#panel-directory input[name=populations][value=minors]")
+    page.click("#panel-directory .actions button:not([formaction])")
+    page.wait_for_selector(".panel-results")
+    shown = {
+        b.get_attribute("value") for b in page.locator(".panel-results [name=service_id]").all()
+    }
+    assert uid("svc-b") in shown and uid("svc-a") not in shown  # the clinic serves adults
+    hit = page.locator(".panel-results li.hit", has=page.locator(f"[value='{uid('svc-b')}']"))
+    assert "miles from" in hit.inner_text()
+    hit.locator("button", has_text="Refer for").click()
+    page.wait_for_selector("ul.messages")
+    assert "Referral recorded: Youth emergency shelter." in page.inner_text("ul.messages")
+    # Back on the panel with the search still shown, filters and all; nothing in the address.
+    assert page.is_checked("#panel-directory input[name=populations][value=minors]")
+    assert page.locator(".panel-results li.hit").count() == len(shown)
+    assert "60601" not in page.url
+    assert Referral.objects.filter(contact=item, service_id=uid("svc-b")).exists()
+    assert hosts == {urlsplit(base).netloc}
+    context.close()

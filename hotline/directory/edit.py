@@ -44,7 +44,9 @@ ORGANIZATION = "organization"
 
 class OrganizationEditForm(forms.ModelForm[Organization]):
     email = forms.EmailField(label=_("Email"), required=False, max_length=255)
-    website = forms.URLField(label=_("Website"), required=False, max_length=500, assume_scheme="https")
+    website = forms.URLField(
+        label=_("Website"), required=False, max_length=500, assume_scheme="https"
+    )
 
     class Meta:
         model = Organization
@@ -311,10 +313,25 @@ class ScheduleEditForm(forms.ModelForm[Schedule]):
         return data
 
 
-def _formset(form: type[forms.ModelForm[Any]], can_delete: bool) -> type[BaseModelFormSet[Any, Any]]:
+class RowsFormSet(BaseModelFormSet[Any, Any]):
+    """A model formset over rows the editor has read already (one query per table for the
+    whole page), instead of a queryset of its own."""
+
+    def __init__(self, *args: Any, rows: list[Any], **kwargs: Any) -> None:
+        self.rows = rows
+        super().__init__(*args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return self.rows
+
+
+def _formset(
+    form: type[forms.ModelForm[Any]], can_delete: bool
+) -> type[BaseModelFormSet[Any, Any]]:
     return modelformset_factory(
-        form._meta.model,  # type: ignore[attr-defined]
+        form._meta.model,
         form=form,
+        formset=RowsFormSet,
         extra=1,
         max_num=MAX_ROWS,
         absolute_max=MAX_ROWS,
@@ -345,9 +362,13 @@ class ListingEditor:
         self.organization = organization
         services = list(organization.services.order_by("name"))
         service_ids = [service.pk for service in services]
-        self.locations: QuerySet[Location] = Location.objects.filter(
-            Q(organization=organization) | Q(service_at_locations__service_id__in=service_ids)
-        ).distinct().order_by("name", "id")
+        self.locations: QuerySet[Location] = (
+            Location.objects.filter(
+                Q(organization=organization) | Q(service_at_locations__service_id__in=service_ids)
+            )
+            .distinct()
+            .order_by("name", "id")
+        )
         locations = list(self.locations)
         location_ids = [location.pk for location in locations]
         addresses: dict[UUID, Address] = {}
@@ -368,13 +389,10 @@ class ListingEditor:
             ],
         ]
         self.organization_form = OrganizationEditForm(data, instance=organization, prefix="org")
-        self.services = ServiceFormSet(
-            data, queryset=Service.objects.none(), prefix="services"
-        )
-        self.services.get_queryset = lambda: services  # type: ignore[method-assign]
+        self.services = ServiceFormSet(data, rows=services, prefix="services")
         self.location_forms = LocationFormSet(
             data,
-            queryset=Location.objects.none(),
+            rows=locations,
             prefix="locations",
             form_kwargs={
                 "service_choices": service_choices,
@@ -382,7 +400,6 @@ class ListingEditor:
                 "offered": offered,
             },
         )
-        self.location_forms.get_queryset = lambda: locations  # type: ignore[method-assign]
         phones = list(
             Phone.objects.filter(
                 Q(organization=organization)
@@ -392,21 +409,19 @@ class ListingEditor:
         )
         self.phones = PhoneFormSet(
             data,
-            queryset=Phone.objects.none(),
+            rows=phones,
             prefix="phones",
             form_kwargs={"owner_choices": owner_choices, "organization_id": organization.pk},
         )
-        self.phones.get_queryset = lambda: phones  # type: ignore[method-assign]
         schedules = list(
             Schedule.objects.filter(service_id__in=service_ids).order_by("service_id", "id")
         )
         self.schedules = ScheduleFormSet(
             data,
-            queryset=Schedule.objects.none(),
+            rows=schedules,
             prefix="schedules",
             form_kwargs={"service_choices": service_choices},
         )
-        self.schedules.get_queryset = lambda: schedules  # type: ignore[method-assign]
         self.has_services = bool(services)
 
     @property
@@ -442,8 +457,9 @@ class ListingEditor:
             changes.offered[location.pk] = {UUID(pk) for pk in form.cleaned_data["services"]}
         changes.rows += addresses
         for formset in [self.phones, self.schedules]:
+            deleted = {id(form) for form in formset.deleted_forms}
             for form in formset.forms:
-                if formset.can_delete and formset._should_delete_form(form):
+                if id(form) in deleted:
                     if not form.instance._state.adding:
                         changes.deleted.append(form.instance)
                 elif form.has_changed():

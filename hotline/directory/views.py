@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
 from hotline.audit.actions import record
 from hotline.directory import actions, exporter, profile
-from hotline.directory.edit import ListingEditor
 from hotline.directory.access import (
     get_application_for,
     get_application_to_edit,
@@ -29,6 +28,7 @@ from hotline.directory.access import (
     get_organization_for,
     get_service_for,
 )
+from hotline.directory.edit import ListingEditor
 from hotline.directory.forms import (
     DecisionForm,
     ExportForm,
@@ -353,7 +353,7 @@ def flag_resolve(request: AuthenticatedHttpRequest, flag_id: int) -> HttpRespons
     """The flag with the curator's note of what they did: "Resolve" back to the queue, or
     "Resolve and edit" on to the listing's edit screen."""
     item = get_flag_for(request.user, flag_id)
-    form = FlagResolveForm(request.POST or None)
+    form: FlagResolveForm | None = FlagResolveForm(request.POST or None)
     if item.status == FlagStatus.RESOLVED:
         form = None
     elif request.method == "POST" and form is not None and form.is_valid():

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0004_verification_due_since'),
+        ("directory", "0004_verification_due_since"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listingflag',
-            name='resolution_note',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='what the curator did'),
+            model_name="listingflag",
+            name="resolution_note",
+            field=models.TextField(
+                blank=True, max_length=2000, verbose_name="what the curator did"
+            ),
         ),
     ]

@@ -103,7 +103,9 @@ ROWS = [
         data=lambda p: {"note": "Called them: the number works."},
     ),
     Row("directory:listing_edit", only(CURATORS), kwargs=org_kwargs),
-    Row("directory:listing_edit", only(CURATORS, 404), kwargs=lambda p: {"organization_id": NOWHERE}),
+    Row(
+        "directory:listing_edit", only(CURATORS, 404), kwargs=lambda p: {"organization_id": NOWHERE}
+    ),
     # A submit without the formsets' management data is refused in words and changes nothing.
     Row("directory:listing_edit", only(CURATORS, 400), method="post", kwargs=org_kwargs),
     Row("directory:verify", only(CURATORS, 302), method="post", kwargs=org_kwargs),

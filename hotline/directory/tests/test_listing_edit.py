@@ -195,9 +195,10 @@ def test_deleting_a_phone_is_logged(directory, client_for) -> None:
     curator = client_for("curator")
     url = edit_url(uid("org-a"))
     data = page_form(curator, url)
-    phone = Phone.objects.filter(
-        service_id=uid("svc-a")
-    ).first() or Phone.objects.filter(organization_id=uid("org-a")).first()
+    phone = (
+        Phone.objects.filter(service_id=uid("svc-a")).first()
+        or Phone.objects.filter(organization_id=uid("org-a")).first()
+    )
     assert phone is not None
     data[field_name(data, "phones", str(phone.pk), "DELETE")] = ["on"]
     assert curator.post(url, data).status_code == 302

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import (
     Address,
+    Attribute,
     HSDSModel,
     Location,
     Organization,
@@ -148,9 +149,11 @@ class LocationEditForm(forms.ModelForm[Location]):
         service_choices: list[tuple[str, str]],
         addresses: dict[UUID, Address],
         offered: dict[UUID, list[str]],
+        confidential: set[UUID],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.confidential = self.instance.pk in confidential and not self.instance._state.adding
         self.fields["services"].choices = service_choices  # type: ignore[attr-defined]
         self.address = addresses.get(self.instance.pk) if not self.instance._state.adding else None
         if self.address is not None:
@@ -190,6 +193,7 @@ class LocationEditForm(forms.ModelForm[Location]):
 
 
 class PhoneEditForm(forms.ModelForm[Phone]):
+    delete_label = _("Remove this number")
     owner = forms.ChoiceField(label=_("Number of"), choices=())
     type = forms.ChoiceField(
         label=_("Kind of number"),
@@ -254,6 +258,7 @@ class PhoneEditForm(forms.ModelForm[Phone]):
 
 
 class ScheduleEditForm(forms.ModelForm[Schedule]):
+    delete_label = _("Remove these hours")
     service = forms.ChoiceField(label=_("Hours of"), choices=())
     days = forms.MultipleChoiceField(
         label=_("Days"),
@@ -323,6 +328,11 @@ class RowsFormSet(BaseModelFormSet[Any, Any]):
 
     def get_queryset(self) -> Any:
         return self.rows
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = form.delete_label
 
 
 def _formset(
@@ -398,6 +408,9 @@ class ListingEditor:
                 "service_choices": service_choices,
                 "addresses": addresses,
                 "offered": offered,
+                "confidential": set(
+                    Attribute.objects.confidential_location_ids().filter(link_id__in=location_ids)
+                ),
             },
         )
         phones = list(

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hotline.audit.models import AuditEvent
+from hotline.directory import geo
 from hotline.directory.importer import json_source, run_import
 from hotline.directory.models import (
     Address,
@@ -24,7 +25,8 @@ from hotline.directory.models import (
     Service,
     ServiceAtLocation,
 )
-from hotline.directory.tests.hsds_data import as_tabular_json, package, uid
+from hotline.directory.search import Query, search
+from hotline.directory.tests.hsds_data import SECRET_ADDRESS, as_tabular_json, package, uid
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +157,11 @@ def test_an_edit_writes_metadata_audit_and_the_search_index(directory, client_fo
     entry = SearchEntry.objects.filter(service_id=uid("svc-a")).first()
     assert entry is not None and entry.service_name == "Harbour legal clinic"
     assert entry.hours["SA"] == [["10:00", "14:00"]] and "SU" not in entry.hours
+    # The referral search finds the service by its new name at once; the old name is gone.
+    chicago = geo.zip_place("60601")
+    found = search(Query(place=chicago, keyword="harbour")).local
+    assert [str(hit.service_id) for hit in found] == [uid("svc-a")]
+    assert old_name.lower() not in entry.text and "harbour legal clinic" in entry.text
 
 
 def test_a_location_gets_its_address_and_services_and_search_follows(directory, client_for):
@@ -277,6 +284,16 @@ def test_the_staff_listing_links_to_the_edit_for_curators_only(directory, client
     listing = reverse("directory:listing", args=[uid("org-a")])
     assert edit_url(uid("org-a")) in client_for("curator").get(listing).content.decode()
     assert edit_url(uid("org-a")) not in client_for("specialist").get(listing).content.decode()
+
+
+def test_the_edit_page_warns_of_a_confidential_address_and_audits_the_view(
+    directory, client_for, personas
+) -> None:
+    body = client_for("curator").get(edit_url(uid("org-b"))).content.decode()
+    assert SECRET_ADDRESS in body
+    assert "Confidential location: never share this address." in body
+    event = AuditEvent.objects.get(action="directory.listing_view")
+    assert (event.actor_id, event.object_id) == (personas["curator"].pk, uid("org-b"))
 
 
 def test_the_edit_page_reads_a_fixed_number_of_queries(directory, client_for) -> None:

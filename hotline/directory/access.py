@@ -53,7 +53,11 @@ def get_application_to_edit(token: str) -> JoinApplication:
 
 
 def get_flag_for(user: Viewer | None, flag_id: int) -> ListingFlag:
-    flag = ListingFlag.objects.select_related("service").filter(pk=flag_id).first()
+    flag = (
+        ListingFlag.objects.select_related("service", "organization", "created_by", "resolved_by")
+        .filter(pk=flag_id)
+        .first()
+    )
     if flag is None:
         raise Http404
     return flag

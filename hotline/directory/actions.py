@@ -25,6 +25,7 @@ from hotline.directory.models import (
     Metadata,
     Organization,
     Phone,
+    Schedule,
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -86,12 +87,115 @@ def flag_listing(actor: User, service: Service, reason: str, note: str = "") -> 
 
 
 @transaction.atomic
-def resolve_flag(actor: User, flag: ListingFlag) -> None:
-    flag.status = FlagStatus.RESOLVED
-    flag.resolved_by = actor
-    flag.resolved_at = timezone.now()
-    flag.save(update_fields=["status", "resolved_by", "resolved_at"])
+def resolve_flag(actor: User, flag: ListingFlag, note: str) -> bool:
+    """The flag resolved with the curator's note of what they did; False if another curator
+    resolved it first (the row is claimed with a conditional update)."""
+    now = timezone.now()
+    claimed = ListingFlag.objects.filter(pk=flag.pk, status=FlagStatus.OPEN).update(
+        status=FlagStatus.RESOLVED, resolved_by=actor, resolved_at=now, resolution_note=note
+    )
+    if not claimed:
+        return False
+    flag.status, flag.resolved_by, flag.resolved_at, flag.resolution_note = (
+        FlagStatus.RESOLVED,
+        actor,
+        now,
+        note,
+    )
     record("directory.flag_resolve", actor=actor, obj=flag)
+    return True
+
+
+# The HSDS table of each row the edit screen writes, for the metadata log.
+RESOURCE_TYPES: dict[type[HSDSModel], str] = {
+    Organization: "organization",
+    Service: "service",
+    Location: "location",
+    Address: "address",
+    ServiceAtLocation: "service_at_location",
+    Phone: "phone",
+    Schedule: "schedule",
+}
+
+
+def _save_logged(actor: User, row: HSDSModel) -> int:
+    """Saves a new or changed row with one metadata entry per changed field (HSDS column names:
+    a foreign key as `service_id`); returns how many entries it wrote."""
+    resource_type = RESOURCE_TYPES[type(row)]
+    previous = type(row)._default_manager.select_for_update().filter(pk=row.pk).first()
+    if previous is None:
+        row.save(force_insert=True)
+        log_change(actor, resource_type, row.pk, "id", "", row.pk, action="create")
+        return 1
+    changed = []
+    for field in row._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        old, new = field.value_from_object(previous), field.value_from_object(row)
+        if old != new:
+            log_change(actor, resource_type, row.pk, field.attname, old, new)
+            changed.append(field.attname)
+    if changed:
+        row.save(update_fields=changed)
+    return len(changed)
+
+
+def _delete_logged(actor: User, row: HSDSModel) -> None:
+    log_change(actor, RESOURCE_TYPES[type(row)], row.pk, "id", row.pk, "", action="delete")
+    row.delete()
+
+
+@transaction.atomic
+def edit_listing(
+    actor: User,
+    organization: Organization,
+    rows: list[HSDSModel],
+    deleted: list[HSDSModel],
+    offered: dict[uuid.UUID, set[uuid.UUID]],
+) -> int:
+    """A curator's edit of a listing (`edit.ListingEditor.changes()`): each new, changed or
+    deleted row with its metadata entries, the services offered at each edited location, the
+    search index of every service touched and one audit event (counts only). Returns the number
+    of metadata entries written; none when nothing changed, and then no audit event either."""
+    entries = 0
+    for row in rows:
+        entries += _save_logged(actor, row)
+    for row in deleted:
+        entries += 1
+        _delete_logged(actor, row)
+    own_services = set(organization.services.values_list("id", flat=True))
+    touched_services = set(own_services)
+    for location_id, wanted in offered.items():
+        wanted &= own_services
+        links = {
+            link.service_id: link
+            for link in ServiceAtLocation.objects.filter(
+                location_id=location_id, service_id__in=own_services
+            )
+        }
+        for service_id in wanted - set(links):
+            entries += _save_logged(
+                actor, ServiceAtLocation(service_id=service_id, location_id=location_id)
+            )
+        for service_id in set(links) - wanted:
+            entries += 1
+            _delete_logged(actor, links[service_id])
+    if not entries:
+        return 0
+    # Services of other organizations offered at an edited location search by its address too.
+    touched_services |= set(
+        ServiceAtLocation.objects.filter(
+            location_id__in=[row.pk for row in rows if isinstance(row, Location)]
+        ).values_list("service_id", flat=True)
+    )
+    index.refresh(touched_services)
+    record(
+        "directory.listing_edit",
+        actor=actor,
+        obj=organization,
+        detail={"changes": entries, "deleted": len(deleted)},
+    )
+    return entries
 
 
 @transaction.atomic
@@ -275,7 +379,8 @@ def _listing_from(application: JoinApplication, org_id: uuid.UUID) -> list[HSDSM
 
 
 @transaction.atomic
-def approve(actor: User, application: JoinApplication) -> Organization:
+def approve(actor: User, application: JoinApplication, message: str = "") -> Organization:
+    """The application becomes a listing; the applicant is told, with the curator's message."""
     ensure_taxonomy()
     org_id = application.organization_id or uuid.uuid4()
     rows = _listing_from(application, org_id)
@@ -289,6 +394,7 @@ def approve(actor: User, application: JoinApplication) -> Organization:
     organization.save(update_fields=["listing_status", "last_verified_at"])
     index.refresh_organization(organization)
     application.status = ApplicationStatus.APPROVED
+    application.curator_message = message
     application.organization = organization
     application.decided_by = actor
     application.updated_at = timezone.now()

@@ -35,6 +35,7 @@ def declined(application_id: int) -> emails.Message | None:
 
 @emails.email
 def listed(application_id: int) -> emails.Message | None:
+    """The listing, and the curator's message when they wrote one."""
     return _to_applicant(application_id)
 
 

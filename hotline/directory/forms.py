@@ -129,6 +129,22 @@ class FlagForm(forms.Form):
         return data
 
 
+class FlagResolveForm(forms.Form):
+    note = forms.CharField(
+        label=_("What did you do?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the flag, with your name and the time."),
+        error_messages={"required": _("Write what you did about this flag.")},
+    )
+
+    def clean_note(self) -> str:
+        note = (self.cleaned_data.get("note") or "").strip()
+        if not note:
+            raise forms.ValidationError(_("Write what you did about this flag."))
+        return note
+
+
 class JoinForm(forms.ModelForm[JoinApplication]):
     kind = forms.ChoiceField(label=_("Kind of organization"), choices=profile.choices("org_kind"))
     categories = forms.MultipleChoiceField(

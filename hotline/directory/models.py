@@ -511,6 +511,7 @@ class ListingFlag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_note = models.TextField(_("what the curator did"), blank=True, max_length=2000)
 
     objects = FlagQuerySet.as_manager()
 

@@ -13,6 +13,7 @@ urlpatterns = [
     # Staff
     path("staff/search/", views.search_view, name="search"),
     path("staff/listing/<uuid:organization_id>/", views.listing, name="listing"),
+    path("staff/listing/<uuid:organization_id>/edit/", views.listing_edit, name="listing_edit"),
     path("staff/service/<uuid:service_id>/flag/", views.flag, name="flag"),
     path("staff/queue/", views.queue, name="queue"),
     path("staff/application/<int:application_id>/", views.application, name="application"),

@@ -25,10 +25,12 @@ from hotline.directory.access import (
     get_service_for,
 )
 from hotline.directory.details import attach_details
+from hotline.directory.edit import ListingEditor
 from hotline.directory.forms import (
     DecisionForm,
     ExportForm,
     FlagForm,
+    FlagResolveForm,
     ImportForm,
     JoinForm,
     SearchForm,
@@ -39,6 +41,7 @@ from hotline.directory.models import (
     Address,
     ApplicationStatus,
     Attribute,
+    FlagStatus,
     JoinApplication,
     ListingFlag,
     ListingStatus,
@@ -216,7 +219,7 @@ def application(request: AuthenticatedHttpRequest, application_id: int) -> HttpR
             return redirect("directory:queue")
         decision, message = form.cleaned_data["decision"], form.cleaned_data["message"]
         if decision == "approve":
-            organization = actions.approve(request.user, item)
+            organization = actions.approve(request.user, item, message)
             messages.success(request, _("Approved and listed."))
             return redirect("directory:listing", organization.pk)
         if decision == "changes":
@@ -251,13 +254,58 @@ def _application_labels(item: JoinApplication) -> dict[str, str]:
     }
 
 
-@require_POST
 @require_perm("directory.curate")
 def flag_resolve(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
+    """The flag with the curator's note of what they did: "Resolve" back to the queue, or
+    "Resolve and edit" on to the listing's edit screen."""
     item = get_flag_for(request.user, flag_id)
-    actions.resolve_flag(request.user, item)
-    messages.success(request, _("Flag resolved."))
-    return redirect("directory:queue")
+    form: FlagResolveForm | None = FlagResolveForm(request.POST or None)
+    if item.status == FlagStatus.RESOLVED:
+        form = None
+    elif request.method == "POST" and form is not None and form.is_valid():
+        if actions.resolve_flag(request.user, item, form.cleaned_data["note"]):
+            messages.success(request, _("Flag resolved."))
+        else:
+            messages.error(request, _("Another curator resolved this flag first."))
+        if request.POST.get("then") == "edit":
+            return redirect("directory:listing_edit", item.organization_id)
+        return redirect("directory:queue")
+    return render(
+        request,
+        "directory/flag_resolve.html",
+        {"flag": item, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@require_perm("directory.curate")
+def listing_edit(request: AuthenticatedHttpRequest, organization_id: UUID) -> HttpResponse:
+    """The curators' edit of an organization and its services, locations, phones and hours.
+    Every part is validated before anything is written; a bad submit changes nothing."""
+    organization = get_organization_for(request.user, organization_id)
+    editor = ListingEditor(organization, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if editor.is_valid():
+            changes = editor.changes()
+            entries = actions.edit_listing(
+                request.user, organization, changes.rows, changes.deleted, changes.offered
+            )
+            if entries:
+                messages.success(request, _("Listing saved. The referral search shows it now."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("directory:listing", organization.pk)
+        messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    else:
+        # The edit screen shows every address, confidential ones too.
+        record("directory.listing_view", actor=request.user, obj=organization)
+    flags = ListingFlag.objects.open().filter(organization=organization)
+    return render(
+        request,
+        "directory/listing_edit.html",
+        {"organization": organization, "editor": editor, "flags": flags},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST

@@ -23,6 +23,19 @@ def service_kwargs(personas: dict) -> dict:
     return {"service_id": a_listing(personas)["service"].pk}
 
 
+def flag_kwargs(personas: dict) -> dict:
+    from hotline.directory.models import ListingFlag
+
+    listing = a_listing(personas)
+    flag = ListingFlag.objects.create(
+        organization=listing["organization"],
+        service=listing["service"],
+        reason="disconnected",
+        created_by=personas["specialist"],
+    )
+    return {"flag_id": flag.pk}
+
+
 def api_service(personas: dict) -> dict:
     return {"service_id": a_listing(personas)["service"].pk}
 
@@ -80,7 +93,21 @@ ROWS = [
         method="post",
         kwargs=lambda p: {"flag_id": 999},
     ),
-    Row("directory:flag_resolve", outcomes(405), kwargs=lambda p: {"flag_id": 999}),
+    Row("directory:flag_resolve", only(CURATORS, 404), kwargs=lambda p: {"flag_id": 999}),
+    Row("directory:flag_resolve", only(CURATORS), kwargs=flag_kwargs),
+    Row(
+        "directory:flag_resolve",
+        only(CURATORS, 302),
+        method="post",
+        kwargs=flag_kwargs,
+        data=lambda p: {"note": "Called them: the number works."},
+    ),
+    Row("directory:listing_edit", only(CURATORS), kwargs=org_kwargs),
+    Row(
+        "directory:listing_edit", only(CURATORS, 404), kwargs=lambda p: {"organization_id": NOWHERE}
+    ),
+    # A submit without the formsets' management data is refused in words and changes nothing.
+    Row("directory:listing_edit", only(CURATORS, 400), method="post", kwargs=org_kwargs),
     Row("directory:verify", only(CURATORS, 302), method="post", kwargs=org_kwargs),
     Row("directory:verify", outcomes(405), kwargs=org_kwargs),
     Row(

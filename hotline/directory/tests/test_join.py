@@ -134,7 +134,10 @@ def test_the_applicant_is_told_of_a_decline_and_of_a_listing(
             reverse("directory:application", args=[declined.pk]),
             {"decision": "decline", "message": "Outside our scope, sorry: we list <shelters>."},
         )
-        curator.post(reverse("directory:application", args=[listed.pk]), {"decision": "approve"})
+        curator.post(
+            reverse("directory:application", args=[listed.pk]),
+            {"decision": "approve", "message": "Welcome: we checked your <shelter> with you."},
+        )
     assert not mail.outbox  # the worker sends them
     assert send_queued_emails() == 2
     assert [(m.subject, m.body, m.to) for m in mail.outbox] == [
@@ -145,7 +148,9 @@ def test_the_applicant_is_told_of_a_decline_and_of_a_listing(
         ),
         (
             "Hotline: your organization is listed",
-            "Thank you. Your organization is now listed in our referral directory.\n",
+            "Thank you. Your organization is now listed in our referral directory.\n\n"
+            "A message from our curators:\n\n"
+            "Welcome: we checked your <shelter> with you.\n",
             ["pat@example.org"],
         ),
     ]

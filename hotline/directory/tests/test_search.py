@@ -141,9 +141,11 @@ def test_specialist_flags_a_listing_into_the_curators_queue(
     assert event.detail == {"service": uid("svc-b"), "reason": "no_minors"}  # no free text
     queue = client_for("curator").get(reverse("directory:queue")).content.decode()
     assert "No longer serves minors" in queue and "Said on the phone they stopped." in queue
-    client_for("curator").post(reverse("directory:flag_resolve", args=[flag.pk]))
+    client_for("curator").post(
+        reverse("directory:flag_resolve", args=[flag.pk]), {"note": "Checked: service ended."}
+    )
     flag.refresh_from_db()
-    assert flag.status == "resolved"
+    assert flag.status == "resolved" and flag.resolution_note == "Checked: service ended."
 
 
 def test_other_reason_needs_a_note(directory, client_for) -> None:

@@ -66,12 +66,15 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A stored code no longer in the vocabulary stays ticked rather than silently dropped.
-        for name in ["request_types", "pause_statuses"]:
+        for name, choices in [
+            ("request_types", list(RequestType.choices)),
+            ("pause_statuses", OPEN_STATUS_CHOICES),
+        ]:
+            known = {code for code, _label in choices}
+            stale = [c for c in (self.initial.get(name) or []) if c not in known]
             field = self.fields[name]
             assert isinstance(field, forms.MultipleChoiceField)
-            known = {code for code, _label in field.choices}  # type: ignore[misc]
-            stale = [c for c in (self.initial.get(name) or []) if c not in known]
-            field.choices = [*field.choices, *((c, c) for c in stale)]
+            field.choices = [*choices, *((c, c) for c in stale)]
 
 
 @admin.register(SlaPolicy)

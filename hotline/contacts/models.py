@@ -151,7 +151,9 @@ class ContactQuerySet(models.QuerySet["Contact"]):
     def messages_taken(self) -> "ContactQuerySet":
         return self.filter(status=Status.MESSAGE_TAKEN)
 
-    def near_deadline(self, within: dt.timedelta, now: dt.datetime | None = None) -> "ContactQuerySet":
+    def near_deadline(
+        self, within: dt.timedelta, now: dt.datetime | None = None
+    ) -> "ContactQuerySet":
         """Open, running and not yet late contacts whose nearest open deadline falls within
         `within` from now: the candidates for "at risk" (each policy warns at its own time,
         `Contact.sla_state`)."""

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -5,9 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.hours.models import Calendar, Holiday, OpeningHours
 
-
 # The browser's own time and date pickers (no admin JavaScript needed).
-TIME_AND_DATE_INPUTS = {
+TIME_AND_DATE_INPUTS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.TimeField: {"widget": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")},
     models.DateField: {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")},
 }

@@ -48,7 +48,7 @@ class Section:
     count: int
     items: list[Item]
     see_all: str
-    empty: str | Promise = _("Nothing here now.")
+    empty: str | Promise = ""
     # "contact" or "report" when the items name those: the page view is audited.
     lists: str = ""
     notes: list[str] = field(default_factory=list)
@@ -107,7 +107,7 @@ def contact_section(
     contacts: ContactQuerySet,
     see_all: str,
     now: dt.datetime,
-    empty: str | Promise = _("Nothing here now."),
+    empty: str | Promise,
 ) -> Section:
     return Section(
         key,
@@ -209,7 +209,9 @@ def approvals_waiting(user: User, now: dt.datetime) -> Section:
 def program_waiting(user: User, now: dt.datetime) -> Section:
     # Program staff answer in business hours what can wait: non-urgent contacts and requests
     # for training, not yet claimed; messages taken have their own section.
-    waiting = Contact.objects.visible_to(user).open().unassigned().exclude(status=Status.MESSAGE_TAKEN)
+    waiting = (
+        Contact.objects.visible_to(user).open().unassigned().exclude(status=Status.MESSAGE_TAKEN)
+    )
     waiting = waiting.non_urgent() | waiting.with_request_type(RequestType.TTA)
     return contact_section(
         "program-waiting",

@@ -11,9 +11,11 @@ pytestmark = pytest.mark.django_db
 def test_the_sla_policy_form_offers_labelled_checkboxes_and_number_inputs(client_for) -> None:
     policy = SlaPolicy.objects.first()
     assert policy is not None
-    html = client_for("administrator").get(
-        reverse("admin:hours_slapolicy_change", args=[policy.pk])
-    ).content.decode()
+    html = (
+        client_for("administrator")
+        .get(reverse("admin:hours_slapolicy_change", args=[policy.pk]))
+        .content.decode()
+    )
     assert 'type="checkbox" name="request_types" value="crisis"' in html
     assert "Training &amp; technical assistance" in html
     assert 'type="checkbox" name="pause_statuses" value="awaiting_follow_up"' in html
@@ -74,9 +76,11 @@ def test_a_policy_with_an_unknown_request_type_is_refused_in_words(client_for) -
 def test_calendar_form_has_a_time_zone_list_and_time_inputs(client_for) -> None:
     calendar = Calendar.objects.exclude(always_open=True).first() or Calendar.objects.first()
     assert calendar is not None
-    html = client_for("administrator").get(
-        reverse("admin:hours_calendar_change", args=[calendar.pk])
-    ).content.decode()
+    html = (
+        client_for("administrator")
+        .get(reverse("admin:hours_calendar_change", args=[calendar.pk]))
+        .content.decode()
+    )
     assert '<select name="time_zone"' in html
     assert '<option value="America/New_York"' in html
     assert 'type="time"' in html

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from hotline.audit.models import AuditEvent
 from hotline.cases.actions import open_case, request_report
-from hotline.cases.models import AgencyLink, Victim
+from hotline.cases.models import Victim
 from hotline.contacts.actions import claim, receive
 from hotline.contacts.models import Contact, Status
 from hotline.directory.models import (
@@ -58,7 +58,10 @@ def make_work(personas: dict, n: int) -> None:
         )
         service = Service.objects.create(organization=org, name="Shelter", status="active")
         ListingFlag.objects.create(
-            organization=org, service=service, reason="disconnected", created_by=personas["specialist"]
+            organization=org,
+            service=service,
+            reason="disconnected",
+            created_by=personas["specialist"],
         )
         JoinApplication.objects.create(
             token=f"landing-{JoinApplication.objects.count()}",

@@ -52,6 +52,8 @@ class Section:
     # "contact" or "report" when the items name those: the page view is audited.
     lists: str = ""
     notes: list[str] = field(default_factory=list)
+    # The see-all link's words when it leads to a page, not to the full list of the items.
+    link_text: str | Promise = ""
 
 
 def queue_url(**filters: str) -> str:
@@ -309,7 +311,8 @@ def staff_accounts(user: User, now: dt.datetime) -> Section:
         staff.count(),
         [],
         reverse("accounts:staff_list"),
-        _("Active accounts are listed on the staff page."),
+        _("No active account."),
+        link_text=_("Manage staff accounts"),
     )
 
 
@@ -317,7 +320,7 @@ def service_hours(user: User, now: dt.datetime) -> Section:
     policies = SlaPolicy.objects.active()
     return Section(
         "hours",
-        _("Service hours and SLA policies"),
+        _("Active SLA policies"),
         policies.count(),
         [
             Item(
@@ -325,11 +328,13 @@ def service_hours(user: User, now: dt.datetime) -> Section:
                 reverse("admin:hours_calendar_changelist"),
             ),
             Item(
-                str(_("Active SLA policies")),
+                str(_("SLA policies")),
                 reverse("admin:hours_slapolicy_changelist"),
             ),
         ],
         reverse("site:settings"),
+        _("No SLA policy is active: contacts get no deadlines."),
+        link_text=_("All settings"),
     )
 
 

@@ -351,6 +351,9 @@ class Consent(models.Model):
 
 
 class ReportQuerySet(models.QuerySet["Report"]):
+    def awaiting_approval(self) -> "ReportQuerySet":
+        return self.filter(status=ReportStatus.AWAITING_APPROVAL)
+
     def visible_to(self, user: User | AnonymousUser | None) -> "ReportQuerySet":
         """Case workers see every report; a liaison only those sent to their own agency (the
         agency recorded on the report when it was sent), and nothing still awaiting approval or

@@ -137,6 +137,39 @@ class ContactQuerySet(models.QuerySet["Contact"]):
     def unassigned(self) -> "ContactQuerySet":
         return self.filter(assigned_to__isnull=True)
 
+    def assigned_to_user(self, user: User) -> "ContactQuerySet":
+        return self.filter(assigned_to=user)
+
+    def non_urgent(self) -> "ContactQuerySet":
+        return self.filter(urgency=Urgency.NON_URGENT)
+
+    def with_request_type(self, code: str) -> "ContactQuerySet":
+        # request_types is a JSON list of codes; "contains" on a JSON list is PostgreSQL-only,
+        # so match the quoted code in its text (no code is another's substring with quotes).
+        return self.filter(request_types__icontains=f'"{code}"')
+
+    def messages_taken(self) -> "ContactQuerySet":
+        return self.filter(status=Status.MESSAGE_TAKEN)
+
+    def near_deadline(
+        self, within: dt.timedelta, now: dt.datetime | None = None
+    ) -> "ContactQuerySet":
+        """Open, running and not yet late contacts whose nearest open deadline falls within
+        `within` from now: the candidates for "at risk" (each policy warns at its own time,
+        `Contact.sla_state`)."""
+        now = now or timezone.now()
+        soon = now + within
+        return (
+            self.open()
+            .filter(sla_paused_since__isnull=True)
+            .exclude(resolution_due__lt=now)
+            .exclude(first_response_due__lt=now, first_response_at__isnull=True)
+            .filter(
+                Q(first_response_at__isnull=True, first_response_due__lt=soon)
+                | Q(resolution_due__lt=soon)
+            )
+        )
+
     def queue_order(self) -> "ContactQuerySet":
         """Urgent first, then oldest."""
         return self.alias(

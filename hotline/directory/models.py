@@ -66,6 +66,10 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
             Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff)
         )
 
+    def marked_due(self) -> "OrganizationQuerySet":
+        """Listed organizations the sweep marked due for re-verification (verification.py)."""
+        return self.listed().filter(verification_due_since__isnull=False)
+
 
 class Organization(HSDSModel):
     name = models.CharField(_("name"), max_length=255)

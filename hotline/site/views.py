@@ -8,8 +8,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
+from hotline.accounts.models import User
 from hotline.library.access import get_audience
 from hotline.library.models import Audience, Collection, Resource, ResourceType
+from hotline.site import landing
 from hotline.site.actions import update_public_settings
 from hotline.site.forms import PublicSettingsForm
 from hotline.site.models import PublicSettings
@@ -66,8 +68,27 @@ def form_refused(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 @require_perm("site.view_console")
+@require_safe
 def console(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "site/console.html")
+    """Each role's work now (landing.py); a liaison's work is their agency's portal."""
+    user = request.user
+    assert isinstance(user, User)
+    if user.has_perm("cases.use_portal"):
+        return redirect("cases:portal")
+    response = render(request, "site/console.html", {"sections": landing.sections_for(user)})
+    # It lists contacts and reports: not kept by the browser (as the queue).
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_perm("hotline.use_django_admin")
+@require_safe
+def settings_index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every page where an administrator sets how the hotline works, in one list: the console's
+    own pages, then every model Django admin keeps for them, app by app."""
+    from django.contrib import admin
+
+    return render(request, "site/settings.html", {"admin_apps": admin.site.get_app_list(request)})
 
 
 @require_perm("hotline_site.manage_public_settings")

@@ -14,6 +14,8 @@ ROWS = [
     Row("site:audience", everyone(200), kwargs=an_audience),
     Row("site:about", everyone(200)),
     Row("site:safety", everyone(200)),
-    Row("site:console", staff(200)),
+    # A liaison's console is their agency's portal.
+    Row("site:console", staff(200) | {"liaison_a": 302, "liaison_b": 302}),
+    Row("site:settings", only({"administrator"})),
     Row("site:public_settings", only({"administrator"})),
 ]

@@ -7,7 +7,7 @@ from django.urls import reverse
 def test_staff_pages_speak_spanish_under_es(client_for) -> None:
     assert "Acceso del personal" in Client().get("/es/accounts/sign-in/").content.decode()
     page = client_for("specialist").get("/es/console/").content.decode()
-    assert 'lang="es"' in page and "Todavía no hay nada pendiente para usted." in page
+    assert 'lang="es"' in page and "Bienvenido/a, specialist" in page
 
 
 @pytest.mark.django_db

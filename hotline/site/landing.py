@@ -208,6 +208,28 @@ def approvals_waiting(user: User, now: dt.datetime) -> Section:
     )
 
 
+def deliveries_waiting(user: User, now: dt.datetime) -> Section:
+    reports = Report.objects.visible_to(user).awaiting_delivery()
+    rows = reports.select_related("recipient").only("pk", "sent_at", "recipient__name")
+    return Section(
+        "deliveries",
+        _("Reports to deliver by phone"),
+        reports.count(),
+        [
+            Item(
+                report.reference,
+                reverse("cases:report", args=[report.pk]),
+                [report.recipient.name],
+                report.sent_at,
+            )
+            for report in rows.order_by("sent_at", "pk")[:LIMIT]
+        ],
+        reverse("cases:deliveries"),
+        _("No report is waiting to be delivered by phone."),
+        lists="report",
+    )
+
+
 def program_waiting(user: User, now: dt.datetime) -> Section:
     # Program staff answer in business hours what can wait: non-urgent contacts and requests
     # for training, not yet claimed; messages taken have their own section.
@@ -340,12 +362,17 @@ def service_hours(user: User, now: dt.datetime) -> Section:
 
 SectionBuilder = Callable[[User, dt.datetime], Section]
 
-# Which work each role sees first. The supervisor's and specialist's lists will also hold the
-# reports to deliver by phone (agencies with no portal):
-# TODO(lead): wire `Report.objects.awaiting_delivery()` as a section here when it lands.
+# Which work each role sees first.
 BY_ROLE: dict[str, list[SectionBuilder]] = {
-    Role.SPECIALIST: [my_open_contacts, urgent_unassigned],
-    Role.SUPERVISOR: [crisis_waiting, missed, at_risk, approvals_waiting, my_open_contacts],
+    Role.SPECIALIST: [my_open_contacts, urgent_unassigned, deliveries_waiting],
+    Role.SUPERVISOR: [
+        crisis_waiting,
+        missed,
+        at_risk,
+        approvals_waiting,
+        deliveries_waiting,
+        my_open_contacts,
+    ],
     Role.PROGRAM_STAFF: [program_waiting, messages_taken, my_open_contacts],
     Role.CURATOR: [applications, flags, reverification_due],
     Role.ADMINISTRATOR: [staff_accounts, service_hours, applications, flags, reverification_due],

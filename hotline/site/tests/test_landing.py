@@ -87,7 +87,7 @@ def test_specialist_sees_their_open_contacts_and_urgent_unassigned(personas, cli
     someone_elses = a_contact(urgency="urgent")
     claim(someone_elses, actor=personas["supervisor"])
     response = client_for("specialist").get(reverse("site:console"))
-    assert keys(response) == ["mine", "urgent-unassigned"]
+    assert keys(response) == ["mine", "urgent-unassigned", "deliveries"]
     mine = section(response, "mine")
     assert mine.count == 1
     assert Contact.objects.get(reference=mine.items[0].label).assigned_to == personas["specialist"]
@@ -111,7 +111,7 @@ def test_the_landing_page_view_of_contacts_is_audited(personas, client_for) -> N
 def test_supervisor_sees_crisis_missed_at_risk_and_approvals(personas, client_for) -> None:
     make_work(personas, 2)
     response = client_for("supervisor").get(reverse("site:console"))
-    assert keys(response) == ["crisis", "missed", "at-risk", "approvals", "mine"]
+    assert keys(response) == ["crisis", "missed", "at-risk", "approvals", "deliveries", "mine"]
     assert section(response, "crisis").count == 2
     assert section(response, "missed").count == 2
     approvals = section(response, "approvals")

@@ -12,8 +12,9 @@ from hotline.tests.test_authorization_matrix import ROWS
 
 pytestmark = pytest.mark.django_db
 
-# Views that are not pages: the queue's rows, fetched by the queue page's own script.
-NOT_PAGES = {"contacts:queue_rows"}
+# Views that are not pages but fragments fetched by a page's own script: the queue's rows and
+# the consent form's recipient matches.
+NOT_PAGES = {"contacts:queue_rows", "cases:recipient_matches"}
 LIMIT = 300
 NO_KWARGS = Row.__dataclass_fields__["kwargs"].default
 

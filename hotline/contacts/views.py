@@ -1,11 +1,12 @@
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.db import IntegrityError
-from django.db.models import Count
+from django.db import IntegrityError, models
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,8 +24,27 @@ from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
 from hotline.contacts.access import get_contact_for, get_submitted_contact
-from hotline.contacts.forms import HelpForm, IntakeForm, LibrarySearchForm, PublicForm, TipForm
-from hotline.contacts.models import Contact, Notification, Status, Urgency
+from hotline.contacts.alerts import max_warning_minutes
+from hotline.contacts.forms import (
+    QUEUE_MAX_PAGE,
+    QUEUE_PAGE_SIZE,
+    HelpForm,
+    IntakeForm,
+    LibrarySearchForm,
+    PublicForm,
+    QueueFilterForm,
+    TipForm,
+)
+from hotline.contacts.models import (
+    Channel,
+    Contact,
+    ContactQuerySet,
+    Notification,
+    NotificationKind,
+    RequestType,
+    Status,
+    Urgency,
+)
 from hotline.contacts.ratelimit import MemoryRateLimiter
 from hotline.directory.access import get_service_for
 from hotline.directory.forms import SearchForm
@@ -34,7 +54,9 @@ from hotline.library.access import get_published_resource_by_id
 from hotline.library.models import Resource
 from hotline.library.search import search as search_library
 
-QUEUE_LIMIT = 200
+# The supervisor's lists show this many, then "and N more", counted up to COUNT_LIMIT.
+SUPERVISOR_LIST = 20
+COUNT_LIMIT = 1000
 public_form_limiter = MemoryRateLimiter(
     getattr(settings, "PUBLIC_FORM_LIMIT", 5), getattr(settings, "PUBLIC_FORM_SECONDS", 600)
 )
@@ -85,11 +107,37 @@ def help_request(request: HttpRequest) -> HttpResponse:
 # --- Console: queue, intake, a contact -----------------------------------------------------------
 
 
-def _queue(user: User) -> list[Contact]:
-    return list(
-        Contact.objects.visible_to(user)
-        .open()
-        .queue_order()
+def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    return {code: str(label) for code, label in choices.choices}
+
+
+def _label_rows(contacts: list[Contact], now: dt.datetime) -> list[Contact]:
+    """Give each row its labels and deadline once per request: translated choices built once,
+    not by get_FOO_display per row and field."""
+    urgency, channel, status = _labels(Urgency), _labels(Channel), _labels(Status)
+    request_types = _labels(RequestType)
+    for c in contacts:
+        c.urgency_label = urgency.get(c.urgency, c.urgency)  # type: ignore[attr-defined]
+        c.channel_label = channel.get(c.channel, c.channel)  # type: ignore[attr-defined]
+        c.status_label = status.get(c.status, c.status)  # type: ignore[attr-defined]
+        c.request_labels = ", ".join(  # type: ignore[attr-defined]
+            request_types.get(code, code) for code in c.request_types
+        )
+        c.due = c.next_due()  # type: ignore[attr-defined]
+        c.sla_flag = c.sla_state(now)  # type: ignore[attr-defined]
+    return contacts
+
+
+def _queue_page(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    """One page of the filtered queue, and what the page shows around it."""
+    form = QueueFilterForm(request.GET)
+    context: dict[str, Any] = {"form": form, "contacts": [], "query": request.GET.urlencode()}
+    if not form.is_valid():
+        return context
+    page = form.page_number
+    start = (page - 1) * QUEUE_PAGE_SIZE
+    rows = list(
+        form.apply(Contact.objects.visible_to(request.user), request.user)
         .select_related("assigned_to", "sla_policy")
         .only(
             "reference",
@@ -104,32 +152,48 @@ def _queue(user: User) -> list[Contact]:
             "sla_paused_since",
             "assigned_to__username",
             "sla_policy__warning_minutes",
-        )[:QUEUE_LIMIT]
+        )[start : start + QUEUE_PAGE_SIZE + 1]  # one more tells whether a next page exists
     )
+    now = timezone.now()
+    params = request.GET.copy()
+    if len(rows) > QUEUE_PAGE_SIZE and page < QUEUE_MAX_PAGE:
+        params["page"] = str(page + 1)
+        context["next_page"] = params.urlencode()
+    if page > 1:
+        params["page"] = str(page - 1)
+        context["previous_page"] = params.urlencode()
+    context.update(
+        contacts=_label_rows(rows[:QUEUE_PAGE_SIZE], now),
+        page=page,
+        closed_too=form.closed_too(),
+        filtered=any(v for k, v in form.cleaned_data.items() if k != "page"),
+        now=now,
+    )
+    return context
 
 
 @require_perm("contacts.work")
 @require_safe
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    contacts = _queue(request.user)
-    record("contact.list", actor=request.user, detail={"page": "queue", "count": len(contacts)})
-    return _no_store(
-        render(request, "contacts/queue.html", {"contacts": contacts, "now": timezone.now()})
-    )
+    context = _queue_page(request)
+    form = context["form"]
+    detail: dict[str, Any] = {"page": "queue", "count": len(context["contacts"])}
+    if form.is_valid():
+        # The filters' names and codes only: nothing personal travels in them.
+        detail["filters"] = {k: str(v) for k, v in form.cleaned_data.items() if v}
+    record("contact.list", actor=request.user, detail=detail)
+    status = 200 if form.is_valid() else 400
+    return _no_store(render(request, "contacts/queue.html", context, status=status))
 
 
 @background
 @require_perm("contacts.work")
 @require_safe
 def queue_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The queue's rows alone, for the page's own refresh script."""
-    return _no_store(
-        render(
-            request,
-            "contacts/_queue_rows.html",
-            {"contacts": _queue(request.user), "now": timezone.now()},
-        )
-    )
+    """The queue's rows alone, for the page's own refresh script (same query string)."""
+    context = _queue_page(request)
+    status = 200 if context["form"].is_valid() else 400
+    return _no_store(render(request, "contacts/_queue_rows.html", context, status=status))
 
 
 @require_perm("contacts.work")
@@ -246,34 +310,78 @@ def share(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
 # --- Supervisors ----------------------------------------------------------------------------------
 
 
+def _bounded(contacts: ContactQuerySet) -> tuple[int, bool]:
+    """How many, counted up to COUNT_LIMIT (a count that stays cheap however many there are),
+    and whether the limit was reached."""
+    n = contacts[:COUNT_LIMIT].count()
+    return n, n >= COUNT_LIMIT
+
+
+def _listed(rows: list[Contact], total: int, capped: bool) -> dict[str, Any]:
+    shown = rows[:SUPERVISOR_LIST]
+    return {"rows": shown, "more": max(total - len(shown), 0), "capped": capped}
+
+
 @require_perm("contacts.supervise")
 @require_safe
 def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate()
-    open_contacts = Contact.objects.open()
+    contacts = Contact.objects.all()
+    # One grouped query, read from the open contacts' index alone.
     counts = {
         (row["urgency"], row["status"]): row["n"]
-        for row in open_contacts.values("urgency", "status").annotate(n=Count("pk"))
+        for row in contacts.open().values("urgency", "status").annotate(n=Count("pk")).order_by()
     }
     statuses = [s for s in Status if s != Status.CLOSED]
     table = [
         (label, [counts.get((urgency, status), 0) for status in statuses])
         for urgency, label in Urgency.choices
     ]
-    watched = list(
-        open_contacts.filter(sla_paused_since__isnull=True, resolution_due__isnull=False)
-        .select_related("sla_policy", "assigned_to")
-        .order_by("resolution_due")[:500]
+    related = ("sla_policy", "assigned_to")
+    # Missed: the resolution is past, or the first response is past and not given. Each half
+    # reads its own index; a contact late on both counts once (in the first).
+    late_resolution = contacts.late_resolution(now)
+    late_first = contacts.late_first_response(now).filter(
+        Q(resolution_due__gte=now) | Q(resolution_due__isnull=True)
     )
-    breached = [c for c in watched if c.sla_state(now) == "breached"]
-    at_risk = [c for c in watched if c.sla_state(now) == "at_risk"]
-    oldest = list(open_contacts.unassigned().queue_order().select_related("sla_policy")[:5])
-    follow_ups = list(
-        open_contacts.filter(follow_up_needed=True, follow_up_on__lte=today)
-        .select_related("assigned_to")
-        .order_by("follow_up_on", "received_at")[:100]
+    breached_rows = sorted(
+        [
+            *late_resolution.select_related(*related).order_by("resolution_due")[:SUPERVISOR_LIST],
+            *late_first.select_related(*related).order_by("first_response_due")[:SUPERVISOR_LIST],
+        ],
+        key=lambda c: (c.next_due() or now, c.pk),
     )
+    (n_res, cap_res), (n_first, cap_first) = _bounded(late_resolution), _bounded(late_first)
+    breached = _listed(breached_rows, n_res + n_first, cap_res or cap_first)
+    # At risk: a deadline within the longest warning time; each contact's policy decides.
+    soon = now + dt.timedelta(minutes=max_warning_minutes())
+    near = [
+        *contacts.sla_running()
+        .filter(resolution_due__gte=now, resolution_due__lt=soon)
+        .select_related(*related)
+        .order_by("resolution_due")[:COUNT_LIMIT],
+        *contacts.sla_running()
+        .filter(first_response_at__isnull=True, first_response_due__gte=now)
+        .filter(first_response_due__lt=soon)
+        .select_related(*related)
+        .order_by("first_response_due")[:COUNT_LIMIT],
+    ]
+    unique = {c.pk: c for c in near if c.sla_state(now) == "at_risk"}
+    at_risk_rows = sorted(unique.values(), key=lambda c: (c.next_due() or now, c.pk))
+    at_risk = _listed(at_risk_rows, len(at_risk_rows), len(near) >= COUNT_LIMIT)
+    oldest = list(contacts.open().unassigned().queue_order().select_related("sla_policy")[:5])
+    due_follow_ups = contacts.open().filter(follow_up_needed=True, follow_up_on__lte=today)
+    follow_ups = _listed(
+        list(
+            due_follow_ups.select_related("assigned_to").order_by("follow_up_on", "received_at")[
+                :SUPERVISOR_LIST
+            ]
+        ),
+        *_bounded(due_follow_ups),
+    )
+    every_row = [*breached["rows"], *at_risk["rows"], *oldest, *follow_ups["rows"]]
+    _label_rows(every_row, now)
     duty = getattr(request.user, "duty", None)
     record("contact.list", actor=request.user, detail={"page": "supervisor"})
     return _no_store(
@@ -309,7 +417,14 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         actions.mark_notifications_read(user)
         return redirect("contacts:notifications")
-    items = list(Notification.objects.filter(user=user).select_related("contact")[:100])
+    items = list(
+        Notification.objects.filter(user=user)
+        .select_related("contact")
+        .only("kind", "created_at", "read_at", "contact__reference")[:100]
+    )
+    kinds = _labels(NotificationKind)
+    for n in items:
+        n.kind_label = kinds.get(n.kind, n.kind)  # type: ignore[attr-defined]
     # The page lists contacts (by reference), as the queue does.
     record("contact.list", actor=user, detail={"page": "notifications", "count": len(items)})
     return render(request, "contacts/notifications.html", {"notifications": items})

@@ -286,6 +286,10 @@ class QueueFilterForm(forms.Form):
         min_value=1,
         max_value=QUEUE_MAX_PAGE,
         widget=forms.HiddenInput,
+        error_messages={
+            key: _("There is no such page: pages go from 1 to %(last)s.") % {"last": QUEUE_MAX_PAGE}
+            for key in ("invalid", "min_value", "max_value")
+        },
     )
 
     def clean_received_from(self) -> dt.date | None:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, models
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -50,6 +51,7 @@ from hotline.directory.access import get_service_for
 from hotline.directory.forms import SearchForm
 from hotline.directory.search import search as search_directory
 from hotline.lib.throttle import client_address
+from hotline.lib.timeformat import ShortTimes
 from hotline.library.access import get_published_resource_by_id
 from hotline.library.models import Resource
 from hotline.library.search import search as search_library
@@ -116,14 +118,24 @@ def _label_rows(contacts: list[Contact], now: dt.datetime) -> list[Contact]:
     not by get_FOO_display per row and field."""
     urgency, channel, status = _labels(Urgency), _labels(Channel), _labels(Status)
     request_types = _labels(RequestType)
+    times = ShortTimes()
+    # One reverse() per list: a contact's address is the same but for its id.
+    first = reverse("contacts:detail", args=[0])
+    assert first.endswith("/0/"), first
+    base = first[: -len("0/")]
     for c in contacts:
+        c.url = f"{base}{c.pk}/"  # type: ignore[attr-defined]
+        c.received_text = times.text(c.received_at)  # type: ignore[attr-defined]
+        c.received_iso = times.iso(c.received_at)  # type: ignore[attr-defined]
         c.urgency_label = urgency.get(c.urgency, c.urgency)  # type: ignore[attr-defined]
         c.channel_label = channel.get(c.channel, c.channel)  # type: ignore[attr-defined]
         c.status_label = status.get(c.status, c.status)  # type: ignore[attr-defined]
         c.request_labels = ", ".join(  # type: ignore[attr-defined]
             request_types.get(code, code) for code in c.request_types
         )
-        c.due = c.next_due()  # type: ignore[attr-defined]
+        due = c.next_due()
+        c.due_text = times.text(due) if due else ""  # type: ignore[attr-defined]
+        c.due_iso = times.iso(due) if due else ""  # type: ignore[attr-defined]
         c.sla_flag = c.sla_state(now)  # type: ignore[attr-defined]
     return contacts
 

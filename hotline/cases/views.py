@@ -6,6 +6,7 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -36,6 +37,7 @@ from hotline.cases.forms import (
 from hotline.cases.models import Case, CaseAlert, Report
 from hotline.cases.vocabularies import CaseStatus, ReportStatus, TraffickingType
 from hotline.contacts.access import get_contact_for
+from hotline.lib.timeformat import ShortTimes
 
 LIST_LIMIT = 200
 LIST_PAGE_SIZE = 50
@@ -77,16 +79,23 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         .order_by("-opened_at", "-pk")[start : start + LIST_PAGE_SIZE + 1]
     )
     statuses, types = dict(CaseStatus.choices), dict(TraffickingType.choices)
+    times = ShortTimes()
+    first = reverse("cases:detail", args=[0])  # one reverse() per list, not per row
+    assert first.endswith("/0/"), first
+    base = first[: -len("0/")]
     for case in cases:
+        case.url = f"{base}{case.pk}/"  # type: ignore[attr-defined]
+        case.opened_text = times.day_and_time(case.opened_at)  # type: ignore[attr-defined]
         case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]
         case.type_label = types.get(case.trafficking_type, case.trafficking_type)  # type: ignore[attr-defined]
+    shown = cases[:LIST_PAGE_SIZE]
     context = {
-        "cases": cases[:LIST_PAGE_SIZE],
+        "cases": shown,
         "page": page,
         "previous_page": page - 1 if page > 1 else None,
         "next_page": page + 1 if len(cases) > LIST_PAGE_SIZE and page < LIST_MAX_PAGE else None,
     }
-    record("case.list", actor=request.user, detail={"count": len(context["cases"]), "page": page})
+    record("case.list", actor=request.user, detail={"count": len(shown), "page": page})
     return _no_store(render(request, "cases/list.html", context))
 
 

@@ -113,16 +113,20 @@ def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
     return {code: str(label) for code, label in choices.choices}
 
 
+def _detail_base() -> str:
+    """A contact's address but its id and final slash: one reverse() per list, not per row."""
+    first = reverse("contacts:detail", args=[0])
+    assert first.endswith("/0/"), first
+    return first[: -len("0/")]
+
+
 def _label_rows(contacts: list[Contact], now: dt.datetime) -> list[Contact]:
     """Give each row its labels and deadline once per request: translated choices built once,
     not by get_FOO_display per row and field."""
     urgency, channel, status = _labels(Urgency), _labels(Channel), _labels(Status)
     request_types = _labels(RequestType)
     times = ShortTimes()
-    # One reverse() per list: a contact's address is the same but for its id.
-    first = reverse("contacts:detail", args=[0])
-    assert first.endswith("/0/"), first
-    base = first[: -len("0/")]
+    base = _detail_base()
     for c in contacts:
         c.url = f"{base}{c.pk}/"  # type: ignore[attr-defined]
         c.received_text = times.text(c.received_at)  # type: ignore[attr-defined]
@@ -434,9 +438,11 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
         .select_related("contact")
         .only("kind", "created_at", "read_at", "contact__reference")[:100]
     )
-    kinds = _labels(NotificationKind)
+    kinds, times, base = _labels(NotificationKind), ShortTimes(), _detail_base()
     for n in items:
         n.kind_label = kinds.get(n.kind, n.kind)  # type: ignore[attr-defined]
+        n.created_text = times.text(n.created_at)  # type: ignore[attr-defined]
+        n.url = f"{base}{n.contact_id}/"  # type: ignore[attr-defined]
     # The page lists contacts (by reference), as the queue does.
     record("contact.list", actor=user, detail={"page": "notifications", "count": len(items)})
     return render(request, "contacts/notifications.html", {"notifications": items})

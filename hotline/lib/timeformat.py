@@ -19,10 +19,12 @@ class ShortTimes:
     def text(self, value: dt.datetime) -> str:
         """As `date:"D j M H:i"` in the current time zone."""
         local = value.astimezone(self.zone)
-        return (
-            f"{self.days[local.weekday()]} {local.day} {self.months[local.month]} "
-            f"{local:%H:%M}"
-        )
+        return f"{self.days[local.weekday()]} {local.day} {self.months[local.month]} {local:%H:%M}"
+
+    def day_and_time(self, value: dt.datetime) -> str:
+        """As `date:"j M Y H:i"` in the current time zone."""
+        local = value.astimezone(self.zone)
+        return f"{local.day} {self.months[local.month]} {local.year} {local:%H:%M}"
 
     def iso(self, value: dt.datetime) -> str:
         """As `date:"c"`: ISO 8601 in the current time zone."""

@@ -24,3 +24,4 @@ def test_short_times_match_the_date_filter(language, zone) -> None:
             local = timezone.localtime(moment)
             assert times.text(moment) == date(local, "D j M H:i")
             assert times.iso(moment) == date(local, "c")
+            assert times.day_and_time(moment) == date(local, "j M Y H:i")

@@ -113,6 +113,24 @@ def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
     return {code: str(label) for code, label in choices.choices}
 
 
+# What a list's row shows (_label_rows): none of the personal fields.
+ROW_FIELDS = (
+    "reference",
+    "channel",
+    "urgency",
+    "request_types",
+    "status",
+    "received_at",
+    "first_response_due",
+    "first_response_at",
+    "resolution_due",
+    "sla_paused_since",
+    "follow_up_on",
+    "assigned_to__username",
+    "sla_policy__warning_minutes",
+)
+
+
 def _detail_base() -> str:
     """A contact's address but its id and final slash: one reverse() per list, not per row."""
     first = reverse("contacts:detail", args=[0])
@@ -155,20 +173,9 @@ def _queue_page(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     rows = list(
         form.apply(Contact.objects.visible_to(request.user), request.user)
         .select_related("assigned_to", "sla_policy")
-        .only(
-            "reference",
-            "channel",
-            "urgency",
-            "request_types",
-            "status",
-            "received_at",
-            "first_response_due",
-            "first_response_at",
-            "resolution_due",
-            "sla_paused_since",
-            "assigned_to__username",
-            "sla_policy__warning_minutes",
-        )[start : start + QUEUE_PAGE_SIZE + 1]  # one more tells whether a next page exists
+        .only(*ROW_FIELDS)[
+            start : start + QUEUE_PAGE_SIZE + 1
+        ]  # one more tells whether a next page exists
     )
     now = timezone.now()
     params = request.GET.copy()
@@ -326,10 +333,14 @@ def share(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
 # --- Supervisors ----------------------------------------------------------------------------------
 
 
+def _rows(contacts: ContactQuerySet) -> ContactQuerySet:
+    return contacts.select_related("sla_policy", "assigned_to").only(*ROW_FIELDS)
+
+
 def _bounded(contacts: ContactQuerySet) -> tuple[int, bool]:
     """How many, counted up to COUNT_LIMIT (a count that stays cheap however many there are),
     and whether the limit was reached."""
-    n = contacts[:COUNT_LIMIT].count()
+    n = contacts.order_by()[:COUNT_LIMIT].count()
     return n, n >= COUNT_LIMIT
 
 
@@ -354,7 +365,6 @@ def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
         (label, [counts.get((urgency, status), 0) for status in statuses])
         for urgency, label in Urgency.choices
     ]
-    related = ("sla_policy", "assigned_to")
     # Missed: the resolution is past, or the first response is past and not given. Each half
     # reads its own index; a contact late on both counts once (in the first).
     late_resolution = contacts.late_resolution(now)
@@ -363,8 +373,8 @@ def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     breached_rows = sorted(
         [
-            *late_resolution.select_related(*related).order_by("resolution_due")[:SUPERVISOR_LIST],
-            *late_first.select_related(*related).order_by("first_response_due")[:SUPERVISOR_LIST],
+            *_rows(late_resolution).order_by("resolution_due")[:SUPERVISOR_LIST],
+            *_rows(late_first).order_by("first_response_due")[:SUPERVISOR_LIST],
         ],
         key=lambda c: (c.next_due() or now, c.pk),
     )
@@ -373,27 +383,24 @@ def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     # At risk: a deadline within the longest warning time; each contact's policy decides.
     soon = now + dt.timedelta(minutes=max_warning_minutes())
     near = [
-        *contacts.sla_running()
-        .filter(resolution_due__gte=now, resolution_due__lt=soon)
-        .select_related(*related)
-        .order_by("resolution_due")[:COUNT_LIMIT],
-        *contacts.sla_running()
-        .filter(first_response_at__isnull=True, first_response_due__gte=now)
-        .filter(first_response_due__lt=soon)
-        .select_related(*related)
-        .order_by("first_response_due")[:COUNT_LIMIT],
+        *_rows(
+            contacts.sla_running().filter(resolution_due__gte=now, resolution_due__lt=soon)
+        ).order_by("resolution_due")[:COUNT_LIMIT],
+        *_rows(
+            contacts.sla_running().filter(
+                first_response_at__isnull=True,
+                first_response_due__gte=now,
+                first_response_due__lt=soon,
+            )
+        ).order_by("first_response_due")[:COUNT_LIMIT],
     ]
     unique = {c.pk: c for c in near if c.sla_state(now) == "at_risk"}
     at_risk_rows = sorted(unique.values(), key=lambda c: (c.next_due() or now, c.pk))
     at_risk = _listed(at_risk_rows, len(at_risk_rows), len(near) >= COUNT_LIMIT)
-    oldest = list(contacts.open().unassigned().queue_order().select_related("sla_policy")[:5])
+    oldest = list(_rows(contacts.open().unassigned()).queue_order()[:5])
     due_follow_ups = contacts.open().filter(follow_up_needed=True, follow_up_on__lte=today)
     follow_ups = _listed(
-        list(
-            due_follow_ups.select_related("assigned_to").order_by("follow_up_on", "received_at")[
-                :SUPERVISOR_LIST
-            ]
-        ),
+        list(_rows(due_follow_ups).order_by("follow_up_on", "received_at")[:SUPERVISOR_LIST]),
         *_bounded(due_follow_ups),
     )
     every_row = [*breached["rows"], *at_risk["rows"], *oldest, *follow_ups["rows"]]

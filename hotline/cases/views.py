@@ -389,16 +389,32 @@ def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         actions.mark_alerts_read(user)
         return redirect("cases:supervisor")
+    awaiting = Report.objects.filter(status=ReportStatus.AWAITING_APPROVAL)
     waiting = list(
-        Report.objects.filter(status=ReportStatus.AWAITING_APPROVAL)
-        .select_related("case", "recipient", "requested_by")
-        .order_by("requested_at")[:LIST_LIMIT]
+        awaiting.select_related("case", "recipient", "requested_by")
+        .only(
+            "basis", "requested_at", "case__reference", "recipient__name", "requested_by__username"
+        )
+        .order_by("requested_at", "pk")[:LIST_PAGE_SIZE]
     )
-    alerts = list(CaseAlert.objects.filter(user=user).select_related("case")[:100])
+    # "And N more", counted up to a bound: the page costs the same however many wait.
+    more = max(awaiting.order_by()[:LIST_LIMIT].count() - len(waiting), 0)
+    alerts = list(
+        CaseAlert.objects.filter(user=user)
+        .select_related("case")
+        .only("created_at", "read_at", "case__reference")[:LIST_PAGE_SIZE]
+    )
+    times = ShortTimes()
+    for alert in alerts:
+        alert.created_text = times.day_and_time(alert.created_at)  # type: ignore[attr-defined]
     record("report.list", actor=user, detail={"page": "approvals", "count": len(waiting)})
-    return _no_store(
-        render(request, "cases/supervisor.html", {"waiting": waiting, "alerts": alerts})
-    )
+    context = {
+        "waiting": waiting,
+        "more": more,
+        "more_capped": more + len(waiting) >= LIST_LIMIT,
+        "alerts": alerts,
+    }
+    return _no_store(render(request, "cases/supervisor.html", context))
 
 
 @require_perm("cases.view_access_history")

@@ -5,44 +5,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0006_idempotency_in_one_transaction'),
-        ('hours', '0002_default_calendars_and_policies'),
+        ("contacts", "0006_idempotency_in_one_transaction"),
+        ("hours", "0002_default_calendars_and_policies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='contact',
-            name='contact_queue',
+            model_name="contact",
+            name="contact_queue",
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['status', '-urgency', 'received_at', 'id'], name='contact_queue'),
+            model_name="contact",
+            index=models.Index(
+                fields=["status", "-urgency", "received_at", "id"], name="contact_queue"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['-urgency', 'received_at', 'id'], name='contact_open_queue'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("status", "closed"), _negated=True),
+                fields=["-urgency", "received_at", "id"],
+                name="contact_open_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['status', 'urgency'], name='contact_open_counts'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("status", "closed"), _negated=True),
+                fields=["status", "urgency"],
+                name="contact_open_counts",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['assigned_to', '-urgency', 'received_at', 'id'], name='contact_open_assignee'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("status", "closed"), _negated=True),
+                fields=["assigned_to", "-urgency", "received_at", "id"],
+                name="contact_open_assignee",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(models.Q(('status', 'closed'), _negated=True), ('sla_paused_since__isnull', True)), fields=['resolution_due'], name='contact_open_resolution_due'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True),
+                    ("sla_paused_since__isnull", True),
+                ),
+                fields=["resolution_due"],
+                name="contact_open_resolution_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(models.Q(('status', 'closed'), _negated=True), ('sla_paused_since__isnull', True), ('first_response_at__isnull', True)), fields=['first_response_due', 'resolution_due'], name='contact_open_first_response'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True),
+                    ("sla_paused_since__isnull", True),
+                    ("first_response_at__isnull", True),
+                ),
+                fields=["first_response_due", "resolution_due"],
+                name="contact_open_first_response",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(models.Q(('status', 'closed'), _negated=True), ('follow_up_needed', True)), fields=['follow_up_on', 'received_at'], name='contact_open_follow_up'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True), ("follow_up_needed", True)
+                ),
+                fields=["follow_up_on", "received_at"],
+                name="contact_open_follow_up",
+            ),
         ),
     ]

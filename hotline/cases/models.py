@@ -185,7 +185,11 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-opened_at", "-pk"]
-        indexes = [models.Index(fields=["status", "opened_at"], name="case_status_opened")]
+        indexes = [
+            models.Index(fields=["status", "opened_at"], name="case_status_opened"),
+            # The cases list, newest first, a page at a time.
+            models.Index(fields=["-opened_at", "-id"], name="case_opened"),
+        ]
 
     def __str__(self) -> str:
         return self.reference or f"case {self.pk}"

@@ -7,6 +7,7 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -37,11 +38,14 @@ from hotline.cases.forms import (
 )
 from hotline.cases.forms import recipient_matches as recipient_matches_for
 from hotline.cases.models import Case, CaseAlert, Report
-from hotline.cases.vocabularies import ReportStatus
+from hotline.cases.vocabularies import CaseStatus, ReportStatus, TraffickingType
 from hotline.contacts.access import get_contact_for
 from hotline.directory.models import Phone
+from hotline.lib.timeformat import ShortTimes
 
 LIST_LIMIT = 200
+LIST_PAGE_SIZE = 50
+LIST_MAX_PAGE = 200
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -55,13 +59,48 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @require_perm("cases.work")
 @require_safe
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Newest first, a page at a time (index case_opened): the page costs the same however
+    many cases there are."""
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 0
+    if not 1 <= page <= LIST_MAX_PAGE:
+        messages.error(request, _("There is no such page of cases."))
+        return redirect("cases:list")
+    start = (page - 1) * LIST_PAGE_SIZE
     cases = list(
         Case.objects.visible_to(request.user)
         .select_related("assigned_to")
-        .order_by("-opened_at", "-pk")[:LIST_LIMIT]
+        .only(
+            "reference",
+            "opened_at",
+            "status",
+            "trafficking_type",
+            "potential_trafficking",
+            "assigned_to__username",
+        )
+        .order_by("-opened_at", "-pk")[start : start + LIST_PAGE_SIZE + 1]
     )
-    record("case.list", actor=request.user, detail={"count": len(cases)})
-    return _no_store(render(request, "cases/list.html", {"cases": cases}))
+    statuses, types = dict(CaseStatus.choices), dict(TraffickingType.choices)
+    times = ShortTimes()
+    first = reverse("cases:detail", args=[0])  # one reverse() per list, not per row
+    assert first.endswith("/0/"), first
+    base = first[: -len("0/")]
+    for case in cases:
+        case.url = f"{base}{case.pk}/"  # type: ignore[attr-defined]
+        case.opened_text = times.day_and_time(case.opened_at)  # type: ignore[attr-defined]
+        case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]
+        case.type_label = types.get(case.trafficking_type, case.trafficking_type)  # type: ignore[attr-defined]
+    shown = cases[:LIST_PAGE_SIZE]
+    context = {
+        "cases": shown,
+        "page": page,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if len(cases) > LIST_PAGE_SIZE and page < LIST_MAX_PAGE else None,
+    }
+    record("case.list", actor=request.user, detail={"count": len(shown), "page": page})
+    return _no_store(render(request, "cases/list.html", context))
 
 
 @require_perm("cases.work")
@@ -376,16 +415,32 @@ def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         actions.mark_alerts_read(user)
         return redirect("cases:supervisor")
+    awaiting = Report.objects.filter(status=ReportStatus.AWAITING_APPROVAL)
     waiting = list(
-        Report.objects.filter(status=ReportStatus.AWAITING_APPROVAL)
-        .select_related("case", "recipient", "requested_by")
-        .order_by("requested_at")[:LIST_LIMIT]
+        awaiting.select_related("case", "recipient", "requested_by")
+        .only(
+            "basis", "requested_at", "case__reference", "recipient__name", "requested_by__username"
+        )
+        .order_by("requested_at", "pk")[:LIST_PAGE_SIZE]
     )
-    alerts = list(CaseAlert.objects.filter(user=user).select_related("case")[:100])
+    # "And N more", counted up to a bound: the page costs the same however many wait.
+    more = max(awaiting.order_by()[:LIST_LIMIT].count() - len(waiting), 0)
+    alerts = list(
+        CaseAlert.objects.filter(user=user)
+        .select_related("case")
+        .only("created_at", "read_at", "case__reference")[:LIST_PAGE_SIZE]
+    )
+    times = ShortTimes()
+    for alert in alerts:
+        alert.created_text = times.day_and_time(alert.created_at)  # type: ignore[attr-defined]
     record("report.list", actor=user, detail={"page": "approvals", "count": len(waiting)})
-    return _no_store(
-        render(request, "cases/supervisor.html", {"waiting": waiting, "alerts": alerts})
-    )
+    context = {
+        "waiting": waiting,
+        "more": more,
+        "more_capped": more + len(waiting) >= LIST_LIMIT,
+        "alerts": alerts,
+    }
+    return _no_store(render(request, "cases/supervisor.html", context))
 
 
 @require_perm("cases.view_access_history")

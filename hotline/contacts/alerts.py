@@ -18,7 +18,6 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from hotline.accounts.models import Role, User
@@ -61,8 +60,18 @@ def alert_crisis(contact: Contact) -> None:
 def mark_breaches(now: dt.datetime) -> int:
     """Mark every open contact whose deadline has passed (once), and alert the supervisors."""
     late = Contact.objects.breached(now).filter(breached_at__isnull=True)
+    # Each kind of lateness reads its own index of open contacts; the first BATCH ids of
+    # the two together are among the first BATCH of each.
+    halves = (Contact.objects.late_resolution(now), Contact.objects.late_first_response(now))
+    found = {
+        pk
+        for half in halves
+        for pk in half.filter(breached_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:BATCH]
+    }
     marked = 0
-    for pk in late.order_by("pk").values_list("pk", flat=True)[:BATCH]:
+    for pk in sorted(found)[:BATCH]:
         with transaction.atomic():
             if not late.filter(pk=pk).update(breached_at=now):
                 continue  # another sweep marked it, or it was answered meanwhile
@@ -79,18 +88,17 @@ def warn_at_risk(now: dt.datetime) -> int:
     deadline that a contact's nearest deadline is near."""
     longest = dt.timedelta(minutes=max_warning_minutes())
     soon = now + longest
-    candidates = (
-        Contact.objects.open()
-        .filter(sla_paused_since__isnull=True, breached_at__isnull=True)
-        .filter(
-            Q(first_response_at__isnull=True, first_response_due__lt=soon)
-            | Q(resolution_due__lt=soon)
-        )
+    # As in mark_breaches: each deadline from its own index, the first BATCH ids of both.
+    halves = (Contact.objects.late_resolution(soon), Contact.objects.late_first_response(soon))
+    found = {
+        contact.pk: contact
+        for half in halves
+        for contact in half.filter(breached_at__isnull=True)
         .select_related("sla_policy", "assigned_to")
-        .order_by("pk")
-    )
+        .order_by("pk")[:BATCH]
+    }
     warned = 0
-    for contact in candidates[:BATCH]:
+    for contact in [found[pk] for pk in sorted(found)[:BATCH]]:
         due = contact.next_due()
         if due is None or due <= now or contact.warned_for == due:
             continue

@@ -1,15 +1,22 @@
+import datetime as dt
 import secrets
 from typing import Any
 
 from django import forms
 from django.core import signing
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.accounts.models import User
 from hotline.contacts.models import (
+    EARLIEST_DATE,
     NOTE_MAX_LENGTH,
     CallerType,
+    Channel,
     Contact,
+    ContactQuerySet,
     RequestType,
+    Status,
     Urgency,
     token_hash,
 )
@@ -246,3 +253,118 @@ class HelpForm(PublicForm):
 
 class LibrarySearchForm(forms.Form):
     text = forms.CharField(label=_("Search the library"), max_length=200)
+
+
+QUEUE_PAGE_SIZE = 50
+# Deep enough for any list a person reads page by page; narrower filters find the rest.
+QUEUE_MAX_PAGE = 200
+OPEN = ""
+ANY_STATUS = "any"
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, from the query string: codes and dates only, no personal data.
+    Empty, it is the default queue: open contacts, urgent first, then oldest."""
+
+    assigned = forms.ChoiceField(
+        label=_("Assigned"),
+        required=False,
+        choices=[("", _("Anyone or nobody")), ("mine", _("Mine")), ("nobody", _("Unassigned"))],
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), required=False, choices=[("", _("Any")), *Urgency.choices]
+    )
+    request_type = forms.ChoiceField(
+        label=_("Request type"), required=False, choices=[("", _("Any")), *RequestType.choices]
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any")), *Channel.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[(OPEN, _("Open (not closed)")), *Status.choices, (ANY_STATUS, _("Any status"))],
+    )
+    received_from = forms.DateField(
+        label=_("Received from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    received_to = forms.DateField(
+        label=_("Received to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    page = forms.IntegerField(
+        label=_("Page"),
+        required=False,
+        min_value=1,
+        max_value=QUEUE_MAX_PAGE,
+        widget=forms.HiddenInput,
+        error_messages={
+            key: _("There is no such page: pages go from 1 to %(last)s.") % {"last": QUEUE_MAX_PAGE}
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
+
+    def clean_received_from(self) -> dt.date | None:
+        return self._clean_day("received_from")
+
+    def clean_received_to(self) -> dt.date | None:
+        return self._clean_day("received_to")
+
+    def _clean_day(self, name: str) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data.get(name)
+        latest = timezone.localdate() + dt.timedelta(days=1)
+        if day is not None and not EARLIEST_DATE <= day <= latest:
+            raise forms.ValidationError(_("Enter a date between the year 2000 and today."))
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            self.add_error("received_to", _("The end of the range is before its start."))
+        return data
+
+    @property
+    def page_number(self) -> int:
+        return (self.cleaned_data.get("page") if self.is_bound and self.is_valid() else None) or 1
+
+    def closed_too(self) -> bool:
+        return self.cleaned_data.get("status", OPEN) in (Status.CLOSED, ANY_STATUS)
+
+    def apply(self, contacts: ContactQuerySet, user: User) -> ContactQuerySet:
+        """The filtered contacts in the list's order (call after is_valid()). Open contacts
+        are listed urgent first, then oldest; once closed ones are in, newest first."""
+        data = self.cleaned_data
+        status = data.get("status", OPEN)
+        if status == OPEN:
+            contacts = contacts.open()
+        elif status != ANY_STATUS:
+            contacts = contacts.filter(status=status)
+        if data.get("assigned") == "mine":
+            contacts = contacts.filter(assigned_to=user)
+        elif data.get("assigned") == "nobody":
+            contacts = contacts.unassigned()
+        if data.get("urgency"):
+            contacts = contacts.filter(urgency=data["urgency"])
+        if data.get("channel"):
+            contacts = contacts.filter(channel=data["channel"])
+        if data.get("request_type"):
+            # A JSON list of codes from RequestType: the quoted code matches one element on
+            # both databases (SQLite has no JSON containment lookup).
+            contacts = contacts.filter(request_types__icontains=f'"{data["request_type"]}"')
+        if data.get("received_from"):
+            contacts = contacts.filter(received_at__gte=_start_of(data["received_from"]))
+        if data.get("received_to"):
+            end = _start_of(data["received_to"] + dt.timedelta(days=1))
+            contacts = contacts.filter(received_at__lt=end)
+        if self.closed_too():
+            return contacts.order_by("-received_at", "-pk")
+        return contacts.queue_order()
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight at the start of a day in the hotline's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

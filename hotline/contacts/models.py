@@ -127,9 +127,30 @@ def validate_follow_up_on(value: dt.date) -> None:
         raise ValidationError(_("Enter a date between the year 2000 and five years from now."))
 
 
+# Every open contact is in the partial indexes below (Contact.Meta), whose condition is this one.
+# Written as `NOT status = 'closed'` rather than `status IN (...)`: SQLite uses a partial index
+# only when the query repeats its condition, and it cannot match an IN list of bound parameters
+# to the index's literals (PostgreSQL matches either).
+IS_OPEN = ~Q(status=Status.CLOSED)
+# The deadlines that run: open and not paused.
+SLA_RUNNING = IS_OPEN & Q(sla_paused_since__isnull=True)
+
+
 class ContactQuerySet(models.QuerySet["Contact"]):
     def open(self) -> "ContactQuerySet":
-        return self.exclude(status=Status.CLOSED)
+        return self.filter(IS_OPEN)
+
+    def sla_running(self) -> "ContactQuerySet":
+        return self.filter(SLA_RUNNING)
+
+    def late_resolution(self, now: dt.datetime) -> "ContactQuerySet":
+        """Running deadlines whose resolution is past (index contact_open_resolution_due)."""
+        return self.filter(SLA_RUNNING, resolution_due__lt=now)
+
+    def late_first_response(self, now: dt.datetime) -> "ContactQuerySet":
+        """Running deadlines still waiting for a first response that is past (index
+        contact_open_first_response)."""
+        return self.filter(SLA_RUNNING, first_response_at__isnull=True, first_response_due__lt=now)
 
     def urgent(self) -> "ContactQuerySet":
         return self.filter(urgency=Urgency.URGENT)
@@ -171,20 +192,16 @@ class ContactQuerySet(models.QuerySet["Contact"]):
         )
 
     def queue_order(self) -> "ContactQuerySet":
-        """Urgent first, then oldest."""
-        return self.alias(
-            urgent_first=models.Case(models.When(urgency=Urgency.URGENT, then=0), default=1)
-        ).order_by("urgent_first", "received_at", "pk")
+        """Urgent first, then oldest. "urgent" sorts after "non_urgent", so urgency descending
+        puts it first, in the order of the indexes contact_open_queue and contact_queue."""
+        return self.order_by("-urgency", "received_at", "pk")
 
     def breached(self, now: dt.datetime | None = None) -> "ContactQuerySet":
         now = now or timezone.now()
-        return (
-            self.open()
-            .filter(
-                Q(resolution_due__lt=now)
-                | Q(first_response_due__lt=now, first_response_at__isnull=True)
-            )
-            .filter(sla_paused_since__isnull=True)
+        return self.filter(
+            SLA_RUNNING,
+            Q(resolution_due__lt=now)
+            | Q(first_response_due__lt=now, first_response_at__isnull=True),
         )
 
     def visible_to(self, user: User | AnonymousUser | None) -> "ContactQuerySet":
@@ -282,8 +299,40 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
         ordering = ["-received_at"]
         indexes = [
-            models.Index(fields=["status", "urgency", "received_at"], name="contact_queue"),
+            # One status (a queue filter), in queue order.
+            models.Index(fields=["status", "-urgency", "received_at", "id"], name="contact_queue"),
             models.Index(fields=["resolution_due"], name="contact_resolution_due"),
+            # Only open contacts, a small share of all ever received: the queue in its order,
+            # the supervisor's counts, each person's open contacts (and nobody's), the running
+            # deadlines and the follow-ups (ContactQuerySet.open repeats IS_OPEN).
+            models.Index(
+                fields=["-urgency", "received_at", "id"],
+                condition=IS_OPEN,
+                name="contact_open_queue",
+            ),
+            models.Index(
+                fields=["status", "urgency"], condition=IS_OPEN, name="contact_open_counts"
+            ),
+            models.Index(
+                fields=["assigned_to", "-urgency", "received_at", "id"],
+                condition=IS_OPEN,
+                name="contact_open_assignee",
+            ),
+            models.Index(
+                fields=["resolution_due"], condition=SLA_RUNNING, name="contact_open_resolution_due"
+            ),
+            models.Index(
+                # With the resolution: the supervisor's "missed" list leaves out, from the index
+                # alone, the contacts it lists as late on their resolution.
+                fields=["first_response_due", "resolution_due"],
+                condition=SLA_RUNNING & Q(first_response_at__isnull=True),
+                name="contact_open_first_response",
+            ),
+            models.Index(
+                fields=["follow_up_on", "received_at"],
+                condition=IS_OPEN & Q(follow_up_needed=True),
+                name="contact_open_follow_up",
+            ),
         ]
 
     def __str__(self) -> str:

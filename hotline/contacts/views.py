@@ -1,10 +1,11 @@
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -24,15 +25,28 @@ from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.contacts import actions
 from hotline.contacts.access import get_contact_for, get_submitted_contact
+from hotline.contacts.alerts import max_warning_minutes
 from hotline.contacts.forms import (
+    QUEUE_MAX_PAGE,
+    QUEUE_PAGE_SIZE,
     HelpForm,
     IntakeForm,
     LibrarySearchForm,
     NoteForm,
     PublicForm,
+    QueueFilterForm,
     TipForm,
 )
-from hotline.contacts.models import Contact, Notification, Status, Urgency
+from hotline.contacts.models import (
+    Channel,
+    Contact,
+    ContactQuerySet,
+    Notification,
+    NotificationKind,
+    RequestType,
+    Status,
+    Urgency,
+)
 from hotline.contacts.ratelimit import MemoryRateLimiter
 from hotline.contacts.timeline import timeline
 from hotline.directory.access import get_service_for
@@ -41,11 +55,14 @@ from hotline.directory.forms import SearchForm, search_choices
 from hotline.directory.search import Results
 from hotline.directory.search import search as search_directory
 from hotline.lib.throttle import client_address
+from hotline.lib.timeformat import ShortTimes
 from hotline.library.access import get_published_resource_by_id
 from hotline.library.models import Resource
 from hotline.library.search import search as search_library
 
-QUEUE_LIMIT = 200
+# The supervisor's lists show this many, then "and N more", counted up to COUNT_LIMIT.
+SUPERVISOR_LIST = 20
+COUNT_LIMIT = 1000
 public_form_limiter = MemoryRateLimiter(
     getattr(settings, "PUBLIC_FORM_LIMIT", 5), getattr(settings, "PUBLIC_FORM_SECONDS", 600)
 )
@@ -96,51 +113,114 @@ def help_request(request: HttpRequest) -> HttpResponse:
 # --- Console: queue, intake, a contact -----------------------------------------------------------
 
 
-def _queue(user: User) -> list[Contact]:
-    return list(
-        Contact.objects.visible_to(user)
-        .open()
-        .queue_order()
+def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    return {code: str(label) for code, label in choices.choices}
+
+
+# What a list's row shows (_label_rows): none of the personal fields.
+ROW_FIELDS = (
+    "reference",
+    "channel",
+    "urgency",
+    "request_types",
+    "status",
+    "received_at",
+    "first_response_due",
+    "first_response_at",
+    "resolution_due",
+    "sla_paused_since",
+    "follow_up_on",
+    "assigned_to__username",
+    "sla_policy__warning_minutes",
+)
+
+
+def _detail_base() -> str:
+    """A contact's address but its id and final slash: one reverse() per list, not per row."""
+    first = reverse("contacts:detail", args=[0])
+    assert first.endswith("/0/"), first
+    return first[: -len("0/")]
+
+
+def _label_rows(contacts: list[Contact], now: dt.datetime) -> list[Contact]:
+    """Give each row its labels and deadline once per request: translated choices built once,
+    not by get_FOO_display per row and field."""
+    urgency, channel, status = _labels(Urgency), _labels(Channel), _labels(Status)
+    request_types = _labels(RequestType)
+    times = ShortTimes()
+    base = _detail_base()
+    for c in contacts:
+        c.url = f"{base}{c.pk}/"  # type: ignore[attr-defined]
+        c.received_text = times.text(c.received_at)  # type: ignore[attr-defined]
+        c.received_iso = times.iso(c.received_at)  # type: ignore[attr-defined]
+        c.urgency_label = urgency.get(c.urgency, c.urgency)  # type: ignore[attr-defined]
+        c.channel_label = channel.get(c.channel, c.channel)  # type: ignore[attr-defined]
+        c.status_label = status.get(c.status, c.status)  # type: ignore[attr-defined]
+        c.request_labels = ", ".join(  # type: ignore[attr-defined]
+            request_types.get(code, code) for code in c.request_types
+        )
+        due = c.next_due()
+        c.due_text = times.text(due) if due else ""  # type: ignore[attr-defined]
+        c.due_iso = times.iso(due) if due else ""  # type: ignore[attr-defined]
+        c.sla_flag = c.sla_state(now)  # type: ignore[attr-defined]
+    return contacts
+
+
+def _queue_page(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    """One page of the filtered queue, and what the page shows around it."""
+    form = QueueFilterForm(request.GET)
+    context: dict[str, Any] = {"form": form, "contacts": [], "query": request.GET.urlencode()}
+    if not form.is_valid():
+        return context
+    page = form.page_number
+    start = (page - 1) * QUEUE_PAGE_SIZE
+    rows = list(
+        form.apply(Contact.objects.visible_to(request.user), request.user)
         .select_related("assigned_to", "sla_policy")
-        .only(
-            "reference",
-            "channel",
-            "urgency",
-            "request_types",
-            "status",
-            "received_at",
-            "first_response_due",
-            "first_response_at",
-            "resolution_due",
-            "sla_paused_since",
-            "assigned_to__username",
-            "sla_policy__warning_minutes",
-        )[:QUEUE_LIMIT]
+        .only(*ROW_FIELDS)[
+            start : start + QUEUE_PAGE_SIZE + 1
+        ]  # one more tells whether a next page exists
     )
+    now = timezone.now()
+    params = request.GET.copy()
+    if len(rows) > QUEUE_PAGE_SIZE and page < QUEUE_MAX_PAGE:
+        params["page"] = str(page + 1)
+        context["next_page"] = params.urlencode()
+    if page > 1:
+        params["page"] = str(page - 1)
+        context["previous_page"] = params.urlencode()
+    context.update(
+        contacts=_label_rows(rows[:QUEUE_PAGE_SIZE], now),
+        page=page,
+        closed_too=form.closed_too(),
+        filtered=any(v for k, v in form.cleaned_data.items() if k != "page"),
+        now=now,
+    )
+    return context
 
 
 @require_perm("contacts.work")
 @require_safe
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    contacts = _queue(request.user)
-    record("contact.list", actor=request.user, detail={"page": "queue", "count": len(contacts)})
-    return _no_store(
-        render(request, "contacts/queue.html", {"contacts": contacts, "now": timezone.now()})
-    )
+    context = _queue_page(request)
+    form = context["form"]
+    detail: dict[str, Any] = {"page": "queue", "count": len(context["contacts"])}
+    if form.is_valid():
+        # The filters' names and codes only: nothing personal travels in them.
+        detail["filters"] = {k: str(v) for k, v in form.cleaned_data.items() if v}
+    record("contact.list", actor=request.user, detail=detail)
+    status = 200 if form.is_valid() else 400
+    return _no_store(render(request, "contacts/queue.html", context, status=status))
 
 
 @background
 @require_perm("contacts.work")
 @require_safe
 def queue_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The queue's rows alone, for the page's own refresh script."""
-    return _no_store(
-        render(
-            request,
-            "contacts/_queue_rows.html",
-            {"contacts": _queue(request.user), "now": timezone.now()},
-        )
-    )
+    """The queue's rows alone, for the page's own refresh script (same query string)."""
+    context = _queue_page(request)
+    status = 200 if context["form"].is_valid() else 400
+    return _no_store(render(request, "contacts/_queue_rows.html", context, status=status))
 
 
 @require_perm("contacts.work")
@@ -357,34 +437,82 @@ def add_note(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse
 # --- Supervisors ----------------------------------------------------------------------------------
 
 
+def _rows(contacts: ContactQuerySet) -> ContactQuerySet:
+    return contacts.select_related("sla_policy", "assigned_to").only(*ROW_FIELDS)
+
+
+def _bounded(contacts: ContactQuerySet) -> tuple[int, bool]:
+    """How many, counted up to COUNT_LIMIT (a count that stays cheap however many there are),
+    and whether the limit was reached."""
+    n = contacts.order_by()[:COUNT_LIMIT].count()
+    return n, n >= COUNT_LIMIT
+
+
+def _listed(rows: list[Contact], total: int, capped: bool) -> dict[str, Any]:
+    shown = rows[:SUPERVISOR_LIST]
+    return {"rows": shown, "more": max(total - len(shown), 0), "capped": capped}
+
+
 @require_perm("contacts.supervise")
 @require_safe
 def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate()
-    open_contacts = Contact.objects.open()
+    contacts = Contact.objects.all()
+    # One grouped query, read from the open contacts' index alone (COUNT(*): COUNT(id) would
+    # make PostgreSQL read the rows for their ids).
     counts = {
         (row["urgency"], row["status"]): row["n"]
-        for row in open_contacts.values("urgency", "status").annotate(n=Count("pk"))
+        for row in contacts.open().values("urgency", "status").annotate(n=Count("*")).order_by()
     }
     statuses = [s for s in Status if s != Status.CLOSED]
     table = [
         (label, [counts.get((urgency, status), 0) for status in statuses])
         for urgency, label in Urgency.choices
     ]
-    watched = list(
-        open_contacts.filter(sla_paused_since__isnull=True, resolution_due__isnull=False)
-        .select_related("sla_policy", "assigned_to")
-        .order_by("resolution_due")[:500]
+    # Missed: the resolution is past, or the first response is past and not given. Each part
+    # reads its own index; a contact late on both counts once (in the first). No OR: each
+    # condition is an index condition, so that the index alone leaves out what is not listed.
+    late_resolution = contacts.late_resolution(now)
+    late_first = contacts.late_first_response(now)
+    late_parts = [
+        (late_resolution, "resolution_due"),
+        (late_first.filter(resolution_due__gte=now), "first_response_due"),
+        (late_first.filter(resolution_due__isnull=True), "first_response_due"),
+    ]
+    breached_rows = sorted(
+        (c for part, due in late_parts for c in _rows(part).order_by(due)[:SUPERVISOR_LIST]),
+        key=lambda c: (c.next_due() or now, c.pk),
     )
-    breached = [c for c in watched if c.sla_state(now) == "breached"]
-    at_risk = [c for c in watched if c.sla_state(now) == "at_risk"]
-    oldest = list(open_contacts.unassigned().queue_order().select_related("sla_policy")[:5])
-    follow_ups = list(
-        open_contacts.filter(follow_up_needed=True, follow_up_on__lte=today)
-        .select_related("assigned_to")
-        .order_by("follow_up_on", "received_at")[:100]
+    bounded = [_bounded(part) for part, _ in late_parts]
+    breached = _listed(
+        breached_rows, sum(n for n, _ in bounded), any(capped for _, capped in bounded)
     )
+    # At risk: a deadline within the longest warning time; each contact's policy decides.
+    soon = now + dt.timedelta(minutes=max_warning_minutes())
+    near = [
+        *_rows(
+            contacts.sla_running().filter(resolution_due__gte=now, resolution_due__lt=soon)
+        ).order_by("resolution_due")[:COUNT_LIMIT],
+        *_rows(
+            contacts.sla_running().filter(
+                first_response_at__isnull=True,
+                first_response_due__gte=now,
+                first_response_due__lt=soon,
+            )
+        ).order_by("first_response_due")[:COUNT_LIMIT],
+    ]
+    unique = {c.pk: c for c in near if c.sla_state(now) == "at_risk"}
+    at_risk_rows = sorted(unique.values(), key=lambda c: (c.next_due() or now, c.pk))
+    at_risk = _listed(at_risk_rows, len(at_risk_rows), len(near) >= COUNT_LIMIT)
+    oldest = list(_rows(contacts.open().unassigned()).queue_order()[:5])
+    due_follow_ups = contacts.open().filter(follow_up_needed=True, follow_up_on__lte=today)
+    follow_ups = _listed(
+        list(_rows(due_follow_ups).order_by("follow_up_on", "received_at")[:SUPERVISOR_LIST]),
+        *_bounded(due_follow_ups),
+    )
+    every_row = [*breached["rows"], *at_risk["rows"], *oldest, *follow_ups["rows"]]
+    _label_rows(every_row, now)
     duty = getattr(request.user, "duty", None)
     record("contact.list", actor=request.user, detail={"page": "supervisor"})
     return _no_store(
@@ -420,7 +548,16 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         actions.mark_notifications_read(user)
         return redirect("contacts:notifications")
-    items = list(Notification.objects.filter(user=user).select_related("contact")[:100])
+    items = list(
+        Notification.objects.filter(user=user)
+        .select_related("contact")
+        .only("kind", "created_at", "read_at", "contact__reference")[:100]
+    )
+    kinds, times, base = _labels(NotificationKind), ShortTimes(), _detail_base()
+    for n in items:
+        n.kind_label = kinds.get(n.kind, n.kind)  # type: ignore[attr-defined]
+        n.created_text = times.text(n.created_at)  # type: ignore[attr-defined]
+        n.url = f"{base}{n.contact_id}/"  # type: ignore[attr-defined]
     # The page lists contacts (by reference), as the queue does.
     record("contact.list", actor=user, detail={"page": "notifications", "count": len(items)})
     return render(request, "contacts/notifications.html", {"notifications": items})

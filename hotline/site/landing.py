@@ -130,7 +130,7 @@ def my_open_contacts(user: User, now: dt.datetime) -> Section:
         "mine",
         _("My open contacts"),
         Contact.objects.visible_to(user).open().assigned_to_user(user),
-        queue_url(mine="1"),
+        queue_url(assigned="mine"),
         now,
         _("You have no open contacts."),
     )
@@ -141,7 +141,7 @@ def urgent_unassigned(user: User, now: dt.datetime) -> Section:
         "urgent-unassigned",
         _("Urgent, nobody has claimed them"),
         Contact.objects.visible_to(user).open().urgent().unassigned(),
-        queue_url(unassigned="1", urgency="urgent"),
+        queue_url(assigned="nobody", urgency="urgent"),
         now,
         _("No urgent contact is waiting."),
     )
@@ -241,7 +241,7 @@ def program_waiting(user: User, now: dt.datetime) -> Section:
         "program-waiting",
         _("Non-urgent and training requests waiting"),
         waiting,
-        queue_url(unassigned="1", urgency="non_urgent"),
+        queue_url(assigned="nobody", urgency="non_urgent"),
         now,
         _("No non-urgent contact is waiting."),
     )

@@ -7,3 +7,12 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = _("Cases")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The full-text index follows every save and delete (signals connected on import).
+        import hotline.cases.search  # noqa: F401
+        from hotline.cases.history import cases_reached_alike
+        from hotline.contacts.history import register
+
+        # A contact's caller history lists cases too, without contacts importing cases.
+        register(cases_reached_alike)

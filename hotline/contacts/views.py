@@ -21,7 +21,7 @@ from hotline.accounts.access import (
 )
 from hotline.accounts.models import User
 from hotline.audit.actions import record
-from hotline.contacts import actions
+from hotline.contacts import actions, history
 from hotline.contacts.access import get_contact_for, get_submitted_contact
 from hotline.contacts.forms import HelpForm, IntakeForm, LibrarySearchForm, PublicForm, TipForm
 from hotline.contacts.models import Contact, Notification, Status, Urgency
@@ -159,6 +159,7 @@ def _detail(request: AuthenticatedHttpRequest, contact: Contact, **extra: Any) -
         "can_claim": request.user.has_perm("contacts.claim_contact", contact)
         and contact.assigned_to_id != request.user.pk,
         "sla_state": contact.sla_state(),
+        "caller_history": history.caller_history(contact, request.user),
         **extra,
     }
     return _no_store(render(request, "contacts/detail.html", context))

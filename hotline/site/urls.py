@@ -10,5 +10,6 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path("safety/", views.safety, name="safety"),
     path("console/", views.console, name="console"),
+    path("console/search/", views.search, name="search"),
     path("console/public-settings/", views.public_settings, name="public_settings"),
 ]

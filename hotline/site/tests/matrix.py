@@ -15,5 +15,12 @@ ROWS = [
     Row("site:about", everyone(200)),
     Row("site:safety", everyone(200)),
     Row("site:console", staff(200)),
+    Row("site:search", only({"specialist", "supervisor", "program_staff"})),
+    Row(
+        "site:search",
+        only({"specialist", "supervisor", "program_staff"}),
+        method="post",
+        data=lambda personas: {"q": "nothing like this anywhere"},
+    ),
     Row("site:public_settings", only({"administrator"})),
 ]

@@ -88,9 +88,7 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect(found.redirect_to)
         context["found"] = found
     status = 400 if form.is_bound and not form.is_valid() else 200
-    response = render(request, "site/search.html", context, status=status)
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "site/search.html", context, status=status)
 
 
 @require_perm("hotline_site.manage_public_settings")

@@ -207,3 +207,40 @@ def test_results_page_queries_do_not_grow_with_results(
     with django_assert_num_queries(len(first.captured_queries)):
         page = find(client, q)
     assert len(CONTACT_LINK.findall(page.content.decode())) == 5
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_found_by_phone_from_the_header_box_in_a_browser(live_server, browser, personas) -> None:
+    """Typed into the header's box, a phone number finds the caller's contacts; it appears in
+    no address the browser asks for, and the page fits a phone's width."""
+    from axe_playwright_python.sync_playwright import Axe
+    from django.conf import settings
+
+    from conftest import signed_in_client
+
+    earlier = contact(caller_phone="(202) 555-0123", narrative="first call")
+    contact(caller_phone="202-555-0123")
+    urls: list[str] = []
+    session = signed_in_client(personas["specialist"]).cookies[settings.SESSION_COOKIE_NAME]
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 800})
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.value, "url": live_server.url}]
+    )
+    tab = context.new_page()
+    tab.on("request", lambda request: urls.append(request.url))
+    tab.goto("/console/")
+    tab.fill("#console-search-q", "+1 202 555 0123")
+    tab.press("#console-search-q", "Enter")
+    tab.wait_for_selector("table.search-results")
+    assert earlier.reference in tab.inner_text("table.search-results")
+    tab.screenshot(path=str(settings.VAR_DIR / "search-390.png"), full_page=True)
+    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    violations = Axe().run(tab).response["violations"]
+    assert not [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+    tab.click(f"text={earlier.reference}")
+    tab.wait_for_url(f"**{reverse('contacts:detail', args=[earlier.pk])}")
+    tab.screenshot(path=str(settings.VAR_DIR / "history-390.png"), full_page=True)
+    assert "Caller history" in tab.inner_text("main")
+    assert not [u for u in urls if "555" in u or "0123" in u]
+    context.close()

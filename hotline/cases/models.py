@@ -115,17 +115,21 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
     def reached_at(self, phone_hash: str = "", email_hash: str = "") -> "CaseQuerySet":
         """Cases with a victim, or a contact on the case, reached at this phone or email (by
-        their keyed hashes, hotline/lib/lookup.py); none for no hash. Distinct rows."""
+        their keyed hashes, hotline/lib/lookup.py); none for no hash. One subquery per hash
+        column, each read from that column's index."""
         if not phone_hash and not email_hash:
             return self.none()
-        matches = Q(pk__in=[])
+        victims = Victim.objects.none()
+        contacts = CaseContact.objects.none()
         if phone_hash:
-            matches |= Q(victims__phone_hash=phone_hash)
-            matches |= Q(case_contacts__contact__caller_phone_hash=phone_hash)
+            victims |= Victim.objects.filter(phone_hash=phone_hash)
+            contacts |= CaseContact.objects.filter(contact__caller_phone_hash=phone_hash)
         if email_hash:
-            matches |= Q(victims__email_hash=email_hash)
-            matches |= Q(case_contacts__contact__caller_email_hash=email_hash)
-        return self.filter(pk__in=self.model.objects.filter(matches).values("pk"))
+            victims |= Victim.objects.filter(email_hash=email_hash)
+            contacts |= CaseContact.objects.filter(contact__caller_email_hash=email_hash)
+        return self.filter(
+            Q(pk__in=victims.values("case_id")) | Q(pk__in=contacts.values("case_id"))
+        )
 
     def visible_to(self, user: User | AnonymousUser | None) -> "CaseQuerySet":
         # Specialists and supervisors only; a liaison sees reports, never a case.

@@ -11,7 +11,9 @@ The tables have no foreign key, as the library's: a caller filters the ids throu
 
 Both engines stem English and match every word as a prefix; the text is folded to lower case
 without accents before it is indexed and before it is asked for. Every word must match; when
-that finds nothing, any word.
+that finds nothing, any word. Up to RANK_ALL matches are ranked (bm25 / ts_rank_cd); beyond
+that, the newest matches come unranked, so that a word most records hold costs no more than a
+rare one.
 """
 
 import re
@@ -90,6 +92,18 @@ SQLITE_DELETE = "DELETE FROM {table} WHERE rowid = %s"
 # bm25: lower is better.
 SQLITE_MATCH = (
     "SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY bm25({table}), rowid DESC LIMIT %s"
+)
+# Ranking costs time for every match: above RANK_ALL matches (a word most records hold), the
+# newest matches are given instead, unranked. Counting stops there too.
+RANK_ALL = 1000
+SQLITE_COUNT = "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT %s)"
+SQLITE_NEWEST = "SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT %s"
+POSTGRES_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM {table} "
+    "WHERE document @@ to_tsquery('english', %s) LIMIT %s) s"
+)
+POSTGRES_NEWEST = (
+    "SELECT id FROM {table} WHERE document @@ to_tsquery('english', %s) ORDER BY id DESC LIMIT %s"
 )
 POSTGRES_CREATE = "CREATE TABLE {table} (id bigint PRIMARY KEY, document tsvector NOT NULL)"
 POSTGRES_CREATE_INDEX = "CREATE INDEX {index} ON {table} USING gin (document)"
@@ -174,9 +188,14 @@ class TextIndex:
         # Terms are [a-z0-9]+ only: quoting them cannot change the query's syntax.
         if connection.vendor == "sqlite":
             expression = f" {conjunction} ".join(f'"{term}"*' for term in terms)
-            cursor.execute(self.sql(SQLITE_MATCH), [expression, limit])
+            count, ranked, newest = SQLITE_COUNT, SQLITE_MATCH, SQLITE_NEWEST
         else:
             operator = " & " if conjunction == "AND" else " | "
             expression = operator.join(f"{term}:*" for term in terms)
-            cursor.execute(self.sql(POSTGRES_MATCH), [expression, limit])
+            count, ranked, newest = POSTGRES_COUNT, POSTGRES_MATCH, POSTGRES_NEWEST
+        cursor.execute(self.sql(count), [expression, RANK_ALL + 1])
+        matches = int(cursor.fetchone()[0])
+        if not matches:
+            return []
+        cursor.execute(self.sql(ranked if matches <= RANK_ALL else newest), [expression, limit])
         return [row[0] for row in cursor.fetchall()]

@@ -125,6 +125,16 @@ def test_words_are_ranked_across_narratives_and_case_summaries(client_for, perso
     assert twice.reference in page and once.reference not in page
 
 
+def test_beyond_rank_all_matches_the_newest_come_first_unranked(monkeypatch) -> None:
+    from hotline.lib import fulltext
+
+    best = contact(narrative="motel motel motel, the motel again")
+    newest = contact(narrative="a motel")
+    assert contact_search.search("motel") == [best.pk, newest.pk]
+    monkeypatch.setattr(fulltext, "RANK_ALL", 1)
+    assert contact_search.search("motel") == [newest.pk, best.pk]
+
+
 def test_the_narrative_index_follows_edits_and_deletes(personas) -> None:
     item = contact(narrative="A tip about a nail salon.")
     assert contact_search.search("salon") == [item.pk]

@@ -24,6 +24,7 @@ def environment(database: str) -> dict[str, str]:
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
         AUDIT_KEY=secrets.token_urlsafe(32),
+        LOOKUP_HASH_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",

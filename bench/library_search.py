@@ -249,6 +249,7 @@ def production_server(vendor: str, database: dict[str, Any]) -> Iterator[str]:
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
         AUDIT_KEY=secrets.token_urlsafe(32),
+        LOOKUP_HASH_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS=HOST,
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="hotline.settings",

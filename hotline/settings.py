@@ -46,6 +46,19 @@ elif len(AUDIT_KEY) < 32 or AUDIT_KEY.startswith("development-only"):
         "AUDIT_KEY (or AUDIT_KEY_FILE) must hold a random value of at least 32 characters in "
         "production, kept apart from the database and its backups."
     )
+# The key of the hashes that find a person again by phone number or email address
+# (hotline/lib/lookup.py): kept apart from the database, like AUDIT_KEY, and never changed
+# without recomputing every hash (`manage.py migrate` fills them for existing rows).
+LOOKUP_HASH_KEY = envstr("LOOKUP_HASH_KEY")
+if DEBUG:
+    LOOKUP_HASH_KEY = LOOKUP_HASH_KEY or "development-only-lookup-key-never-use-in-production"
+elif len(LOOKUP_HASH_KEY) < 32 or LOOKUP_HASH_KEY.startswith("development-only"):
+    raise ImproperlyConfigured(
+        "LOOKUP_HASH_KEY (or LOOKUP_HASH_KEY_FILE) must hold a random value of at least 32 "
+        "characters in production, kept apart from the database and its backups."
+    )
+# Phone numbers written without a country code are of this region (ISO 3166 code).
+HOTLINE_PHONE_REGION = envstr("HOTLINE_PHONE_REGION", "US")
 # Signed checkpoints of the audit chain (count, head hash, time), appended by
 # `manage.py audit_checkpoint` and by the worker every AUDIT_CHECKPOINT_MINUTES: keep this
 # directory off the database's machine (docs/audit.md).

@@ -111,6 +111,9 @@ def contact_is_theirs(user: User | AnonymousUser, contact: _Claimable | None) ->
 
 
 rules.add_perm("contacts.work", is_contact_worker)
+# The console's search box: whoever works contacts (case workers among them); each result is
+# then checked by its own rules.
+rules.add_perm("site.search", is_contact_worker)
 rules.add_perm("contacts.supervise", is_supervisor)
 rules.add_perm("contacts.view_contact", is_contact_worker)
 rules.add_perm(

@@ -9,7 +9,13 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # The full-text index follows every save and delete (signals connected on import).
+        import hotline.cases.search  # noqa: F401
         from hotline.cases.contact_timeline import case_entries
-        from hotline.contacts.timeline import register
+        from hotline.cases.history import cases_reached_alike
+        from hotline.contacts import history, timeline
 
-        register(case_entries)
+        # A contact's timeline and caller history list cases too, without contacts importing
+        # cases.
+        timeline.register(case_entries)
+        history.register(cases_reached_alike)

@@ -33,6 +33,7 @@ from hotline.cases.vocabularies import (
     TraffickingType,
     Venue,
 )
+from hotline.lib import lookup
 
 USER = settings.AUTH_USER_MODEL
 
@@ -121,6 +122,24 @@ def is_case_worker(user: User | AnonymousUser | None) -> bool:
 class CaseQuerySet(models.QuerySet["Case"]):
     def open(self) -> "CaseQuerySet":
         return self.exclude(status=CaseStatus.CLOSED)
+
+    def reached_at(self, phone_hash: str = "", email_hash: str = "") -> "CaseQuerySet":
+        """Cases with a victim, or a contact on the case, reached at this phone or email (by
+        their keyed hashes, hotline/lib/lookup.py); none for no hash. One subquery per hash
+        column, each read from that column's index."""
+        if not phone_hash and not email_hash:
+            return self.none()
+        victims = Victim.objects.none()
+        contacts = CaseContact.objects.none()
+        if phone_hash:
+            victims |= Victim.objects.filter(phone_hash=phone_hash)
+            contacts |= CaseContact.objects.filter(contact__caller_phone_hash=phone_hash)
+        if email_hash:
+            victims |= Victim.objects.filter(email_hash=email_hash)
+            contacts |= CaseContact.objects.filter(contact__caller_email_hash=email_hash)
+        return self.filter(
+            Q(pk__in=victims.values("case_id")) | Q(pk__in=contacts.values("case_id"))
+        )
 
     def visible_to(self, user: User | AnonymousUser | None) -> "CaseQuerySet":
         # Specialists and supervisors only; a liaison sees reports, never a case.
@@ -270,6 +289,9 @@ class Victim(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # Keyed hashes of the normalised phone and email (hotline/lib/lookup.py), set by save().
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     address = models.CharField(_("address"), max_length=300, blank=True)
     code_word = models.CharField(_("code word"), max_length=100, blank=True)
     description = models.TextField(
@@ -294,6 +316,17 @@ class Victim(models.Model):
 
     def __str__(self) -> str:
         return f"victim {self.pk}"
+
+    LOOKUP_HASHES = {"phone": "phone_hash", "email": "email_hash"}
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_hash = lookup.phone_hash(self.phone)
+        self.email_hash = lookup.email_hash(self.email)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = lookup.with_hash_fields(
+                kwargs["update_fields"], self.LOOKUP_HASHES
+            )
+        super().save(*args, **kwargs)
 
     @property
     def needs_guardian_consent(self) -> bool:

@@ -7,3 +7,7 @@ class ContactsConfig(AppConfig):
     label = "contacts"
     verbose_name = _("Contacts")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The full-text index follows every save and delete (signals connected on import).
+        import hotline.contacts.search  # noqa: F401

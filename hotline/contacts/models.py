@@ -3,6 +3,7 @@ triage, safe-contact plan, referrals, shared resources and service-level deadlin
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import User
-from hotline.lib import upsert
+from hotline.lib import lookup, upsert
 from hotline.lib.idempotency import IdempotencyRecord
 
 
@@ -204,6 +205,16 @@ class ContactQuerySet(models.QuerySet["Contact"]):
             | Q(first_response_due__lt=now, first_response_at__isnull=True),
         )
 
+    def reached_at(self, phone_hash: str = "", email_hash: str = "") -> "ContactQuerySet":
+        """Contacts whose caller gave this phone or email, by their keyed hashes
+        (hotline/lib/lookup.py); none for no hash."""
+        matches = Q(pk__in=[])
+        if phone_hash:
+            matches |= Q(caller_phone_hash=phone_hash)
+        if email_hash:
+            matches |= Q(caller_email_hash=email_hash)
+        return self.filter(matches) if phone_hash or email_hash else self.none()
+
     def visible_to(self, user: User | AnonymousUser | None) -> "ContactQuerySet":
         # A liaison, curator or administrator sees no contact (rules.py: contacts.work).
         if user is None or not user.has_perm("contacts.work"):
@@ -243,6 +254,10 @@ class Contact(models.Model):
     caller_name = models.CharField(_("name given"), max_length=100, blank=True)
     caller_phone = models.CharField(_("phone"), max_length=30, blank=True)
     caller_email = models.EmailField(_("email"), blank=True)
+    # Keyed hashes of the normalised phone and email (hotline/lib/lookup.py), set by save(): how
+    # the search box and the caller history find the same person again.
+    caller_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    caller_email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     safe_to_call = models.BooleanField(_("safe to call"), null=True, blank=True)
     safe_to_text = models.BooleanField(_("safe to text"), null=True, blank=True)
     voicemail_ok = models.BooleanField(_("voicemail OK"), null=True, blank=True)
@@ -337,6 +352,17 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    LOOKUP_HASHES = {"caller_phone": "caller_phone_hash", "caller_email": "caller_email_hash"}
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.caller_phone_hash = lookup.phone_hash(self.caller_phone)
+        self.caller_email_hash = lookup.email_hash(self.caller_email)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = lookup.with_hash_fields(
+                kwargs["update_fields"], self.LOOKUP_HASHES
+            )
+        super().save(*args, **kwargs)
 
     @property
     def is_crisis(self) -> bool:

@@ -11,5 +11,6 @@ urlpatterns = [
     path("safety/", views.safety, name="safety"),
     path("console/", views.console, name="console"),
     path("console/settings/", views.settings_index, name="settings"),
+    path("console/search/", views.search, name="search"),
     path("console/public-settings/", views.public_settings, name="public_settings"),
 ]

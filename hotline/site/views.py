@@ -5,16 +5,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from hotline.accounts.access import AuthenticatedHttpRequest, public, require_perm
 from hotline.accounts.models import User
+from hotline.audit.actions import record
 from hotline.library.access import get_audience
 from hotline.library.models import Audience, Collection, Resource, ResourceType
 from hotline.site import landing
 from hotline.site.actions import update_public_settings
-from hotline.site.forms import PublicSettingsForm
+from hotline.site.forms import ConsoleSearchForm, PublicSettingsForm
 from hotline.site.models import PublicSettings
+from hotline.site.search import RESULTS_LIMIT, find
 
 
 @public
@@ -89,6 +91,25 @@ def settings_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     from django.contrib import admin
 
     return render(request, "site/settings.html", {"admin_apps": admin.site.get_app_list(request)})
+
+
+@require_perm("site.search")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The console's search box. What is typed comes by POST only (it may be a phone number or
+    an email address) and is never logged, cached or put in a URL; a GET shows the empty form
+    and ignores any query string. The audit event names the results by id, not the query."""
+    form = ConsoleSearchForm(request.POST if request.method == "POST" else None)
+    context: dict[str, object] = {"search_form": form, "limit": RESULTS_LIMIT}
+    if form.is_bound and form.is_valid():
+        found = find(request.user, form.cleaned_data["q"])
+        record("console.search", actor=request.user, detail=found.audit_detail())
+        if found.redirect_to:
+            return redirect(found.redirect_to)
+        context["found"] = found
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "site/search.html", context, status=status)
 
 
 @require_perm("hotline_site.manage_public_settings")

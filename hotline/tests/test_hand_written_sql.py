@@ -9,6 +9,7 @@ import hotline
 
 ALLOWED = {
     "lib/upsert.py",  # one-statement counters
+    "lib/fulltext.py",  # FTS5 and tsvector of contact narratives and case summaries
     "library/search.py",  # FTS5 and tsvector
     "directory/search.py",  # the search index's distance and box queries
     "directory/bulk.py",  # COPY and executemany for the HSDS import

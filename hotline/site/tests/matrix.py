@@ -17,5 +17,12 @@ ROWS = [
     # A liaison's console is their agency's portal.
     Row("site:console", staff(200) | {"liaison_a": 302, "liaison_b": 302}),
     Row("site:settings", only({"administrator"})),
+    Row("site:search", only({"specialist", "supervisor", "program_staff"})),
+    Row(
+        "site:search",
+        only({"specialist", "supervisor", "program_staff"}),
+        method="post",
+        data=lambda personas: {"q": "nothing like this anywhere"},
+    ),
     Row("site:public_settings", only({"administrator"})),
 ]

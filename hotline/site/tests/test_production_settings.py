@@ -23,7 +23,15 @@ def run(args: list[str], tmp_path, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "AUDIT_KEY"}
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "AUDIT_KEY",
+            "LOOKUP_HASH_KEY",
+        }
     }
     clean.update(
         DEBUG="0", HOTLINE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="hotline.settings", **env
@@ -43,6 +51,7 @@ def production_env() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "hotline.example.org",
         "AUDIT_KEY": secrets.token_urlsafe(32),
+        "LOOKUP_HASH_KEY": secrets.token_urlsafe(32),
     }
 
 
@@ -96,6 +105,7 @@ def test_secret_key_can_come_from_a_file(tmp_path) -> None:
         SECRET_KEY_FILE=str(key_file),
         ALLOWED_HOSTS="x.example.org",
         AUDIT_KEY=secrets.token_urlsafe(32),
+        LOOKUP_HASH_KEY=secrets.token_urlsafe(32),
     )
     assert result.returncode == 0, result.stderr
 
@@ -112,6 +122,12 @@ def test_the_audit_key_can_come_from_a_file(tmp_path) -> None:
     env = {k: v for k, v in production_env().items() if k != "AUDIT_KEY"}
     result = run(["manage.py", "check"], tmp_path, AUDIT_KEY_FILE=str(key_file), **env)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_a_lookup_hash_key(tmp_path) -> None:
+    env = {k: v for k, v in production_env().items() if k != "LOOKUP_HASH_KEY"}
+    result = run(["manage.py", "check"], tmp_path, **env)
+    assert result.returncode != 0 and "LOOKUP_HASH_KEY" in result.stderr
 
 
 def test_production_passes_check_deploy(tmp_path) -> None:

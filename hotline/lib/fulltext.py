@@ -1,0 +1,201 @@
+"""Ranked full-text search of staff records (contact narratives, case summaries): SQLite FTS5
+or PostgreSQL full-text (tsvector with a GIN index), one index per kind of record.
+
+An index is one table keyed by the record's id: `TextIndex("contacts_narrative")` is the FTS5
+table `contacts_narrative_fts` (rowid = id) on SQLite, `contacts_narrative_document`
+(id, document, with a GIN index) on PostgreSQL. Its app creates it in a migration
+(`create_statements`), keeps it in step on every save and delete (`index`, `unindex`) and asks
+`search(text)` for ids, best first.
+The tables have no foreign key, as the library's: a caller filters the ids through its models
+(visibility, deleted rows), never shows an id the index alone gave.
+
+Both engines stem English and match every word as a prefix; the text is folded to lower case
+without accents before it is indexed and before it is asked for. Every word must match; when
+that finds nothing, any word. Up to RANK_ALL matches are ranked (bm25 / ts_rank_cd); beyond
+that, the newest matches come unranked, so that a word most records hold costs no more than a
+rare one.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+
+WORD = re.compile(r"[a-z0-9]+")
+MAX_TERMS = 8
+# English and Spanish words too common to find anything.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "al",
+        "con",
+        "de",
+        "del",
+        "el",
+        "en",
+        "la",
+        "las",
+        "lo",
+        "los",
+        "o",
+        "para",
+        "por",
+        "que",
+        "un",
+        "una",
+        "y",
+    ]
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: what is indexed and what queries are made of."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def query_terms(text: str) -> list[str]:
+    terms = [t for t in dict.fromkeys(WORD.findall(fold(text))) if t not in STOP_WORDS]
+    return terms[:MAX_TERMS]
+
+
+# The statements, with {table} for the index's table name (quoted by the backend); every value
+# is a parameter.
+SQLITE_CREATE = (
+    "CREATE VIRTUAL TABLE {table} USING fts5("
+    "body, tokenize = 'porter unicode61 remove_diacritics 2')"
+)
+SQLITE_INSERT = "INSERT INTO {table} (rowid, body) VALUES (%s, %s)"
+SQLITE_DELETE = "DELETE FROM {table} WHERE rowid = %s"
+# bm25: lower is better.
+SQLITE_MATCH = (
+    "SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY bm25({table}), rowid DESC LIMIT %s"
+)
+# Ranking costs time for every match: above RANK_ALL matches (a word most records hold), the
+# newest matches are given instead, unranked. Counting stops there too.
+RANK_ALL = 1000
+SQLITE_COUNT = "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT %s)"
+SQLITE_NEWEST = "SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT %s"
+POSTGRES_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM {table} "
+    "WHERE document @@ to_tsquery('english', %s) LIMIT %s) s"
+)
+POSTGRES_NEWEST = (
+    "SELECT id FROM {table} WHERE document @@ to_tsquery('english', %s) ORDER BY id DESC LIMIT %s"
+)
+POSTGRES_CREATE = "CREATE TABLE {table} (id bigint PRIMARY KEY, document tsvector NOT NULL)"
+POSTGRES_CREATE_INDEX = "CREATE INDEX {index} ON {table} USING gin (document)"
+POSTGRES_INSERT = "INSERT INTO {table} (id, document) VALUES (%s, to_tsvector('english', %s))"
+POSTGRES_DELETE = "DELETE FROM {table} WHERE id = ANY(%s)"
+POSTGRES_MATCH = (
+    "SELECT d.id FROM {table} d, to_tsquery('english', %s) q WHERE d.document @@ q "
+    "ORDER BY ts_rank_cd(d.document, q) DESC, d.id DESC LIMIT %s"
+)
+DROP = "DROP TABLE {table}"
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class TextIndex:
+    name: str
+
+    def __post_init__(self) -> None:
+        if not NAME.match(self.name):
+            raise ValueError(f"{self.name!r} is not a plain table name")
+
+    def table(self, vendor: str) -> str:
+        return f"{self.name}_fts" if vendor == "sqlite" else f"{self.name}_document"
+
+    def sql(self, template: str, vendor: str | None = None) -> str:
+        vendor = vendor or connection.vendor
+        return template.format(
+            table=connection.ops.quote_name(self.table(vendor)),
+            index=connection.ops.quote_name(f"{self.table(vendor)}_gin"),
+        )
+
+    def create_statements(self, vendor: str) -> list[str]:
+        if vendor == "sqlite":
+            return [self.sql(SQLITE_CREATE, vendor)]
+        return [self.sql(POSTGRES_CREATE, vendor), self.sql(POSTGRES_CREATE_INDEX, vendor)]
+
+    def drop_statements(self, vendor: str) -> list[str]:
+        return [self.sql(DROP, vendor)]
+
+    # --- Keeping it in step ---------------------------------------------------------------
+
+    def index(self, rows: Iterable[tuple[int, str]]) -> None:
+        """(Re)index these (id, text) rows; an empty text leaves the record out."""
+        rows = list(rows)
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            self._delete(cursor, [pk for pk, _text in rows])
+            kept = [(pk, fold(text)) for pk, text in rows if (text or "").strip()]
+            if kept:
+                sqlite = connection.vendor == "sqlite"
+                cursor.executemany(self.sql(SQLITE_INSERT if sqlite else POSTGRES_INSERT), kept)
+
+    def unindex(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if ids:
+            with connection.cursor() as cursor:
+                self._delete(cursor, ids)
+
+    def _delete(self, cursor: CursorWrapper, ids: Sequence[int]) -> None:
+        if connection.vendor == "sqlite":
+            cursor.executemany(self.sql(SQLITE_DELETE), [(pk,) for pk in ids])
+        else:
+            cursor.execute(self.sql(POSTGRES_DELETE), [list(ids)])
+
+    # --- Asking ---------------------------------------------------------------------------
+
+    def search(self, text: str, *, limit: int = 50) -> list[int]:
+        """Ids of the records matching every word of `text` (else any word), best first."""
+        terms = query_terms(text)
+        if not terms:
+            return []
+        with connection.cursor() as cursor:
+            found = self._match(cursor, terms, "AND", limit)
+            if not found and len(terms) > 1:
+                found = self._match(cursor, terms, "OR", limit)
+        return found
+
+    def _match(
+        self, cursor: CursorWrapper, terms: list[str], conjunction: str, limit: int
+    ) -> list[int]:
+        # Terms are [a-z0-9]+ only: quoting them cannot change the query's syntax.
+        if connection.vendor == "sqlite":
+            expression = f" {conjunction} ".join(f'"{term}"*' for term in terms)
+            count, ranked, newest = SQLITE_COUNT, SQLITE_MATCH, SQLITE_NEWEST
+        else:
+            operator = " & " if conjunction == "AND" else " | "
+            expression = operator.join(f"{term}:*" for term in terms)
+            count, ranked, newest = POSTGRES_COUNT, POSTGRES_MATCH, POSTGRES_NEWEST
+        cursor.execute(self.sql(count), [expression, RANK_ALL + 1])
+        matches = int(cursor.fetchone()[0])
+        if not matches:
+            return []
+        cursor.execute(self.sql(ranked if matches <= RANK_ALL else newest), [expression, limit])
+        return [row[0] for row in cursor.fetchall()]

@@ -25,9 +25,10 @@ class Links(HTMLParser):
         self.hrefs: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        href = dict(attrs).get("href")
-        if tag == "a" and href:
-            self.hrefs.append(href)
+        # A link, or a form (the header's search box) whose page answers GET as well.
+        found = dict(attrs).get({"a": "href", "form": "action"}.get(tag, ""))
+        if found:
+            self.hrefs.append(found)
 
 
 def url_name(path: str) -> str | None:

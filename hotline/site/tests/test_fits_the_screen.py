@@ -94,7 +94,8 @@ def console_pages(personas: dict) -> dict[str, list[str]]:
         url = reverse(row.name, kwargs=made[row.kwargs])
         for name in openers:
             response = clients[name].get(url)
-            html = response["Content-Type"].startswith("text/html")
+            # A whole page, not a fragment a script puts into one.
+            html = response["Content-Type"].startswith("text/html") and b"<html" in response.content
             if response.status_code == 200 and html and url not in pages[name]:
                 pages[name].append(url)
     return pages
@@ -113,6 +114,8 @@ def stretched_site(live_server: Any, personas: dict) -> dict[str, Any]:
     Service.objects.create(organization=org, name="Width service", status="active")
     pages = console_pages(personas)
     public = public_pages(personas)
+    # Public pages are checked once, as an anonymous visitor sees them.
+    pages = {name: [url for url in urls if url not in public] for name, urls in pages.items()}
     assert "/" in public and len(public) >= 8, public
     assert pages["specialist"] and pages["administrator"] and pages["liaison_a"], pages
     assert stretch_values() > 0

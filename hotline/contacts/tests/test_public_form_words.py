@@ -155,7 +155,8 @@ def test_a_tip_sent_from_the_spanish_page_is_stored_as_spanish_and_confirmed_in_
     page = client.get("/es/report-a-tip/")
     assert page.status_code == 200
     response = client.post(
-        "/es/report-a-tip/", {"form_token": token_from(page.content.decode()), "narrative": NARRATIVE}
+        "/es/report-a-tip/",
+        {"form_token": token_from(page.content.decode()), "narrative": NARRATIVE},
     )
     assert response.status_code == 200
     contact = Contact.objects.get()

@@ -32,6 +32,22 @@ def new_form_token() -> str:
     return signing.dumps(secrets.token_urlsafe(16), salt=FORM_TOKEN_SALT)
 
 
+class RestorableHiddenInput(forms.TextInput):
+    """A hidden value the browser gives back when the person goes Back to the form.
+
+    Browsers restore the fields of a page shown again from the history, but only those whose
+    value differs from the page's own default, and never a `type=hidden` input: going Back to a
+    sent public form would show what was typed with a new one-time token, and sending it again
+    would make a second contact. This is a text input out of sight and out of the accessibility
+    tree (the `hidden` attribute); contacts/form-token.js empties its default on load, so that
+    the browser keeps its value and gives the same token back."""
+
+    is_hidden = True
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"hidden": True, **(attrs or {})})
+
+
 class NullableYesNo(forms.TypedChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
@@ -157,7 +173,7 @@ class PublicForm(LocationMixin, forms.Form):
     )
     # Hidden from people by the stylesheet; bots fill it in.
     website = forms.CharField(label=_("Leave this empty"), required=False)
-    form_token = forms.CharField(widget=forms.HiddenInput)
+    form_token = forms.CharField(widget=RestorableHiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -90,8 +90,11 @@ def _public_form(request: HttpRequest, form_class: type[PublicForm], template: s
                 response = render(request, "contacts/slow_down.html", status=429)
                 response["Retry-After"] = str(public_form_limiter.seconds)
                 return _no_store(response)
+            contact = form.contact()
+            # The language of the page the form was sent from (/es/… is Spanish).
+            contact.language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
             try:
-                existing = actions.receive(form.contact())
+                existing = actions.receive(contact)
             except IntegrityError:  # the same form sent twice at once: the first one won
                 existing = get_submitted_contact(form.token_hash())
         return _no_store(render(request, "contacts/received.html", {"contact": existing}))

@@ -25,7 +25,14 @@ TIP = {"narrative": "Workers locked in at a nail salon (fictional)", "postal_cod
 
 
 def fields(html: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    # Hidden inputs, and the public forms' token: a text input with the `hidden` attribute (so
+    # that the browser restores it on Back, contacts/forms.py RestorableHiddenInput).
+    found = re.findall(r'<input type="(hidden|text)" name="([^"]+)" value="([^"]*)"([^>]*)>', html)
+    return {
+        name: value
+        for kind, name, value, rest in found
+        if kind == "hidden" or re.search(r"\bhidden\b", rest)
+    }
 
 
 def strict() -> Client:

@@ -147,6 +147,11 @@ class NoteForm(forms.Form):
         },
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The contact page also holds the library search's `text`: ids must not collide.
+        kwargs.setdefault("auto_id", "id_note_%s")
+        super().__init__(*args, **kwargs)
+
 
 class PublicForm(LocationMixin, forms.Form):
     """Shared by the public tip and help forms: anonymous, a honeypot, a one-time token."""

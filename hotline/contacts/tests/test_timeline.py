@@ -355,3 +355,18 @@ def test_times_are_shown_in_the_hotlines_time_zone(client_for, settings) -> None
     body = client_for("specialist").get(reverse("contacts:detail", args=[item.pk])).content
     section = body.decode().split('class="timeline"')[1]
     assert "Mon 2 Mar 2026 10:30" in section and "18:30" not in section
+
+
+def test_the_contact_page_gives_every_element_its_own_id(client_for) -> None:
+    # The note form, the side panel's searches and the caller's details share one page: a
+    # repeated id sends a label, a test or a screen reader to the wrong field.
+    import re
+    from collections import Counter
+
+    contact = receive(Contact(channel="phone", narrative="Asked for a shelter (fictional)"))
+    response = client_for("specialist").get(
+        reverse("contacts:detail", kwargs={"contact_id": contact.pk})
+    )
+    ids = Counter(re.findall(r'\sid="([^"]+)"', response.content.decode()))
+    assert "id_note_text" in ids
+    assert [name for name, count in ids.items() if count > 1] == []

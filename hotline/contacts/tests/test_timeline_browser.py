@@ -22,7 +22,7 @@ def test_a_note_added_on_the_page_joins_the_timeline(
     page.goto(f"/console/contacts/{contact.pk}/")
     page.click("button:text('Claim')")
     page.wait_for_selector(".timeline-assignment")
-    page.fill("#id_text", f"Caller will ring back tonight (fictional) {LONG_WORD}")
+    page.fill("#id_note_text", f"Caller will ring back tonight (fictional) {LONG_WORD}")
     page.click(".note-form button[type=submit]")
     note = page.locator(".timeline-note")
     note.wait_for()

@@ -32,6 +32,28 @@ SAMPLES: list[dict[str, Any]] = [
         "narrative": "[demo 3] A school asks for a training next month (fictional).",
         "received_ago": dt.timedelta(days=2),
     },
+    # A repeat caller: the same (fictional, reserved 555-01xx) number written two ways, so that
+    # the console search and the caller history have someone to find.
+    {
+        "channel": "phone",
+        "urgency": Urgency.NON_URGENT,
+        "request_types": [RequestType.REFERRAL],
+        "postal_code": "60601",
+        "caller_phone": "(312) 555-0142",
+        "safe_to_call": True,
+        "narrative": "[demo 4] Caller asks where to find legal help about unpaid wages (fictional).",
+        "received_ago": dt.timedelta(days=9),
+    },
+    {
+        "channel": "phone",
+        "urgency": Urgency.NON_URGENT,
+        "request_types": [RequestType.REFERRAL],
+        "postal_code": "60601",
+        "caller_phone": "+1 312 555 0142",
+        "safe_to_call": True,
+        "narrative": "[demo 5] The same caller asks again for a shelter near Chicago (fictional).",
+        "received_ago": dt.timedelta(hours=3),
+    },
 ]
 
 

@@ -41,7 +41,7 @@ SAMPLES: list[dict[str, Any]] = [
         "postal_code": "60601",
         "caller_phone": "(312) 555-0142",
         "safe_to_call": True,
-        "narrative": "[demo 4] Caller asks where to find legal help about unpaid wages (fictional).",
+        "narrative": "[demo 4] Caller asks for legal help about unpaid wages (fictional).",
         "received_ago": dt.timedelta(days=9),
     },
     {

@@ -50,9 +50,7 @@ class Camera:
     def shoot(self, page: Any, name: str) -> None:
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
-            overflow = page.evaluate(
-                "[document.documentElement.scrollWidth, window.innerWidth]"
-            )
+            overflow = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
             assert overflow[0] <= overflow[1], (name, width, overflow, page.url)
             path = self.directory / f"{name}-{width}.png"
             page.screenshot(path=str(path), full_page=True)
@@ -304,7 +302,9 @@ def test_a_shift_for_every_role(
     for item in (tip, call):
         item.refresh_from_db()
         assert item.breached_at is None, item.reference
-        assert item.first_response_at is not None and item.first_response_at <= item.first_response_due
+        assert (
+            item.first_response_at is not None and item.first_response_at <= item.first_response_due
+        )
     assert personas["specialist"].role == Role.SPECIALIST
     assert hosts == {urlsplit(base).netloc}
     assert len(camera.taken) == 2 * 10, camera.taken

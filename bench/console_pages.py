@@ -4,11 +4,16 @@ contacts open and spread over the whole span (so most open ones are past their d
 supervisor's lists are long). Times each page in this process with Django's test Client, signed
 in as a specialist or a supervisor (two-factor done): the queue with each filter, its rows, a
 contact page, the supervisor view, notifications, the cases list, a case page, the approvals
-page, and the console search box when it is there. Prints one JSON line: p50/p95 and queries
-per page, the data size, and a floor (the same client's /healthz, timed alternately).
+page, and the console search box (POST: a reference, a repeat caller's phone, words). Prints
+one JSON line: p50/p95 and queries per page, the data size, and a floor (the specialist's
+/healthz, timed alternately).
 
 The data is built once per database and size (kept between runs; `--rebuild` to redo), from a
-seeded random generator, with bulk_create in batches.
+seeded random generator, with bulk_create in batches. bulk_create skips save() and its signals,
+so the build sets what they would: the keyed phone and email hashes (hotline/lib/lookup.py) and
+the full-text index of narratives and summaries (the search modules' own `index`). Half the
+contacts give a phone; one phone in 20 calls again, 2 to 5 times in all (repeat callers, whose
+contact pages show a caller history); a case in ten has a victim reached at a contact's phone.
 
     DEBUG=1 .venv/bin/python bench/console_pages.py [--contacts 100000] [--cases 10000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotline_bench DEBUG=1 \
@@ -17,6 +22,7 @@ seeded random generator, with bulk_create in batches.
 
 import argparse
 import datetime as dt
+import heapq
 import json
 import os
 import platform
@@ -39,6 +45,23 @@ os.environ.setdefault("DEBUG", "1")
 BATCH = 10_000
 SPECIALISTS = 20
 OPEN_SHARE = 0.097  # as measured for the issue: 9,700 of 100,000 open
+PHONE_SHARE = 0.5
+EMAIL_SHARE = 0.1
+REPEAT_SHARE = 0.05  # one phone in 20 calls again
+REPEAT_WITHIN = 3_000  # contacts later, at most
+WORDS = [
+    "motel",
+    "farm",
+    "restaurant",
+    "salon",
+    "night",
+    "shift",
+    "passport",
+    "debt",
+    "wages",
+    "van",
+    "city",
+]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -52,8 +75,10 @@ def build(contacts: int, cases: int) -> float:
     from django.utils import timezone
 
     from hotline.accounts.models import Role, User
-    from hotline.cases.models import Case, Report
+    from hotline.cases import search as case_search
+    from hotline.cases.models import Case, Report, Victim
     from hotline.cases.vocabularies import CaseStatus, ReportStatus, TraffickingType
+    from hotline.contacts import search as contact_search
     from hotline.contacts.models import (
         OPEN_STATUSES,
         Channel,
@@ -66,6 +91,7 @@ def build(contacts: int, cases: int) -> float:
     )
     from hotline.directory.models import Organization
     from hotline.hours.models import SlaPolicy
+    from hotline.lib import lookup
 
     started = time.perf_counter()
     rng = random.Random(12)  # noqa: S311
@@ -82,19 +108,32 @@ def build(contacts: int, cases: int) -> float:
     span = dt.timedelta(days=max(365, contacts // 150))
     step = span / contacts
     start = now - span
-    words = [
-        "motel",
-        "farm",
-        "restaurant",
-        "salon",
-        "night",
-        "shift",
-        "passport",
-        "debt",
-        "wages",
-        "van",
-        "city",
-    ]
+    numbers: dict[int, int] = {}  # year → the last reference number given in it
+
+    def reference(prefix: str, at: dt.datetime) -> str:
+        numbers[at.year] = numbers.get(at.year, 0) + 1
+        return f"{prefix}-{at.year}-{numbers[at.year]:06d}"
+
+    # Fictional numbers (area code 555 is not assigned), each with its hash computed once.
+    calls_again: list[tuple[int, str, str]] = []  # (contact index, phone, hash), a heap
+    phones_seen: list[tuple[str, str]] = []
+    distinct = 0
+
+    def phone_for(i: int) -> tuple[str, str]:
+        nonlocal distinct
+        if calls_again and calls_again[0][0] <= i:
+            _due, phone, hashed = heapq.heappop(calls_again)
+            return phone, hashed
+        distinct += 1
+        phone = f"+1 555 {distinct // 10_000:03d} {distinct % 10_000:04d}"
+        hashed = lookup.phone_hash(phone)
+        if rng.random() < REPEAT_SHARE:
+            for _ in range(rng.randint(1, 4)):
+                heapq.heappush(calls_again, (i + rng.randint(1, REPEAT_WITHIN), phone, hashed))
+        if len(phones_seen) < 100_000:
+            phones_seen.append((phone, hashed))
+        return phone, hashed
+
     for first in range(0, contacts, BATCH):
         rows = []
         for i in range(first, min(first + BATCH, contacts)):
@@ -105,9 +144,11 @@ def build(contacts: int, cases: int) -> float:
             answered = not is_open or rng.random() < 0.6
             assignee = staff[i % SPECIALISTS] if answered or rng.random() < 0.3 else None
             follow_up = is_open and rng.random() < 0.05
+            phone, phone_hash = phone_for(i) if rng.random() < PHONE_SHARE else ("", "")
+            email = f"caller{i}@example.org" if rng.random() < EMAIL_SHARE else ""
             rows.append(
                 Contact(
-                    reference=f"HT-{received.year}-{i + 1:07d}",
+                    reference=reference("HT", received),
                     channel=rng.choice(channels),
                     received_at=received,
                     request_types=kinds,
@@ -115,8 +156,11 @@ def build(contacts: int, cases: int) -> float:
                     status=rng.choice(OPEN_STATUSES) if is_open else Status.CLOSED,
                     assigned_to=assignee,
                     created_by=assignee,
-                    caller_phone=f"+1217555{i % 10_000:04d}" if rng.random() < 0.5 else "",
-                    narrative=" ".join(rng.choice(words) for _ in range(12)) + " (fictional)",
+                    caller_phone=phone,
+                    caller_phone_hash=phone_hash,
+                    caller_email=email,
+                    caller_email_hash=lookup.email_hash(email),
+                    narrative=" ".join(rng.choice(WORDS) for _ in range(12)) + " (fictional)",
                     sla_policy=rng.choice(policies),
                     first_response_due=received + dt.timedelta(minutes=15 if urgent else 240),
                     first_response_at=received + dt.timedelta(minutes=5) if answered else None,
@@ -127,16 +171,19 @@ def build(contacts: int, cases: int) -> float:
                 )
             )
         with transaction.atomic():
-            Contact.objects.bulk_create(rows, batch_size=2_000)
+            created = Contact.objects.bulk_create(rows, batch_size=2_000)
+            contact_search.index(c.pk for c in created)
     org = Organization.objects.create(name="Bench Task Force (fictional)", description="d")
     case_span = span / max(cases, 1)
+    numbers.clear()
     for first in range(0, cases, BATCH):
         batch = []
         for i in range(first, min(first + BATCH, cases)):
+            opened = start + case_span * i
             batch.append(
                 Case(
-                    reference=f"CS-{i + 1:07d}",
-                    opened_at=start + case_span * i,
+                    reference=reference("CS", opened),
+                    opened_at=opened,
                     opened_by=staff[i % SPECIALISTS],
                     assigned_to=staff[(i * 7) % SPECIALISTS],
                     status=rng.choice([s for s, _ in CaseStatus.choices]),
@@ -144,11 +191,19 @@ def build(contacts: int, cases: int) -> float:
                     potential_trafficking=rng.choice([True, False, None]),
                     city="Springfield",
                     state="IL",
-                    summary="A fictional situation for the benchmark.",
+                    summary="A fictional situation: "
+                    + " ".join(rng.choice(WORDS) for _ in range(8)),
                 )
             )
         with transaction.atomic():
-            Case.objects.bulk_create(batch, batch_size=2_000)
+            created_cases = Case.objects.bulk_create(batch, batch_size=2_000)
+            case_search.index(c.pk for c in created_cases)
+            victims = []
+            for case in created_cases:
+                if rng.random() < 0.1:
+                    phone, hashed = rng.choice(phones_seen)
+                    victims.append(Victim(case=case, phone=phone, phone_hash=hashed))
+            Victim.objects.bulk_create(victims, batch_size=2_000)
     recent_cases = list(Case.objects.order_by("-opened_at")[:100])
     Report.objects.bulk_create(
         Report(
@@ -198,22 +253,31 @@ def signed_in(username: str) -> "Client":
     return client
 
 
-def search_urls(contact_reference: str, phone: str) -> dict[str, str]:
-    """The console search box (issue 12, item 2): timed when this branch has it.
-    TODO(lead): once the search view is merged, check its URL name and query parameter here."""
-    from django.urls import NoReverseMatch, reverse
+def getter(client: "Client", url: Callable[[], str]) -> Callable[[], Any]:
+    return lambda: client.get(url())
 
-    for name in ("site:search", "console:search", "search"):
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue
-        return {
-            "search_reference": f"{url}?q={contact_reference}",
-            "search_phone": f"{url}?q={phone}",
-            "search_words": f"{url}?q=motel+passport",
-        }
-    return {}
+
+def poster(client: "Client", address: str, data: Callable[[], dict[str, str]]) -> Callable[[], Any]:
+    return lambda: client.post(address, data())
+
+
+def searches(
+    references: list[str], phones: list[str]
+) -> dict[str, tuple[str, Callable[[], dict[str, str]], int]]:
+    """The console search box (issue 12, item 2): `site:search`, sent by POST (what is typed may
+    be a phone number, never put in a URL) in ConsoleSearchForm's field `q`. A reference
+    redirects to its record (302, not followed: the record's page is timed apart); a phone or
+    words list what they find (200). Page → (url, form data, the status expected)."""
+    from django.urls import reverse
+
+    url = reverse("site:search")
+    rng = random.Random(7)  # noqa: S311
+    queries = ["motel passport", "farm wages", "night shift van", "debt", "salon city"]
+    return {
+        "search_reference": (url, lambda: {"q": rng.choice(references)}, 302),
+        "search_phone": (url, lambda: {"q": rng.choice(phones)}, 200),
+        "search_words": (url, lambda: {"q": rng.choice(queries)}, 200),
+    }
 
 
 def main() -> None:
@@ -242,6 +306,7 @@ def main() -> None:
         verbosity=0, autoclobber=True, serialize=False, keepdb=not args.rebuild
     )
 
+    from django.db.models import Count, Max
     from django.test import Client
     from django.urls import reverse
     from django.utils import timezone
@@ -283,10 +348,13 @@ def main() -> None:
             lambda: f"{queue}?status=closed&received_to={year_ago}",
         ),
         "queue_page_5": (specialist, lambda: f"{queue}?page=5"),
-        # TODO(lead): with caller history merged, this page shows it (nothing to change here).
         "contact": (
             specialist,
             lambda: reverse("contacts:detail", args=[rng.choice(open_ids)]),
+        ),
+        "contact_repeat_caller": (
+            specialist,
+            lambda: reverse("contacts:detail", args=[rng.choice(repeat_ids)]),
         ),
         "supervisor": (supervisor, lambda: reverse("contacts:supervisor")),
         "notifications": (specialist, lambda: reverse("contacts:notifications")),
@@ -295,29 +363,50 @@ def main() -> None:
         "case": (specialist, lambda: reverse("cases:detail", args=[rng.choice(case_ids)])),
         "approvals": (supervisor, lambda: reverse("cases:supervisor")),
     }
-    some = Contact.objects.exclude(caller_phone="").order_by("pk").first()
-    assert some is not None
-    for key, address in search_urls(some.reference, some.caller_phone).items():
-        pages[key] = (specialist, lambda address=address: address)  # type: ignore[misc]
+    # Repeat callers: phones given on 3 or more contacts, a contact of each, and the phone
+    # written as a caller would say it (the search normalises it).
+    repeat = list(
+        Contact.objects.exclude(caller_phone_hash="")
+        .filter(pk__gte=open_ids[len(open_ids) // 2])
+        .values("caller_phone_hash")
+        .annotate(calls=Count("pk"), last=Max("pk"))
+        .filter(calls__gte=3)
+        .order_by("last")
+        .values_list("last", flat=True)[:50]
+    )
+    repeat_ids = repeat
+    repeat_phones = [
+        phone.replace("+1 ", "(", 1).replace(" ", ") ", 1)
+        for phone in Contact.objects.filter(pk__in=repeat).values_list("caller_phone", flat=True)
+    ]
+    references = list(
+        Contact.objects.filter(pk__in=open_ids[::5]).values_list("reference", flat=True)
+    )
+    assert repeat_ids and references, "no repeat callers: rebuild the data (--rebuild)"
+    posts = searches(references, repeat_phones)
 
     figures: dict[str, dict[str, float | int]] = {}
     floor: list[float] = []
-    for key, (client, url) in pages.items():
+    senders = {key: (getter(client, url), 200) for key, (client, url) in pages.items()}
+    senders |= {
+        key: (poster(specialist, address, data), expected)
+        for key, (address, data, expected) in posts.items()
+    }
+    for key, (send, expected) in senders.items():
         for _ in range(3):  # warm: templates, the session, cached settings
-            response = client.get(url())
-            assert response.status_code == 200, (key, response.status_code)
+            response = send()
+            assert response.status_code == expected, (key, response.status_code)
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
-            client.get(url())
+            send()
         timings = []
         for _ in range(args.requests):
-            target = url()
             started = time.perf_counter()
-            response = client.get(target)
+            response = send()
             timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (key, response.status_code)
+            assert response.status_code == expected, (key, response.status_code)
             started = time.perf_counter()
-            client.get("/healthz")
+            specialist.get("/healthz")
             floor.append((time.perf_counter() - started) * 1000)
             reset_queries()
         figures[key] = {
@@ -340,7 +429,7 @@ def main() -> None:
                 "floor_p50_ms": round(statistics.median(floor), 2),
                 "floor_p95_ms": round(percentile(floor, 0.95), 2),
                 "build_seconds": build_seconds,
-                "search_box": bool(search_urls("", "")),
+                "repeat_callers_shown": len(repeat_ids),
                 "load_average": [round(value, 2) for value in os.getloadavg()],
                 "python": platform.python_version(),
                 "cpus": os.cpu_count(),

@@ -16,7 +16,7 @@ from hotline.site import landing
 from hotline.site.actions import update_public_settings
 from hotline.site.forms import ConsoleSearchForm, PublicSettingsForm
 from hotline.site.models import PublicSettings
-from hotline.site.search import RESULTS_LIMIT, find
+from hotline.site.search import RESULTS_LIMIT, case_rows, contact_rows, find
 
 
 @public
@@ -107,7 +107,11 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
         record("console.search", actor=request.user, detail=found.audit_detail())
         if found.redirect_to:
             return redirect(found.redirect_to)
-        context["found"] = found
+        context.update(
+            found=found,
+            contact_rows=contact_rows(found.contacts),
+            case_rows=case_rows(found.cases),
+        )
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "site/search.html", context, status=status)
 

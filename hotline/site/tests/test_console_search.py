@@ -254,3 +254,13 @@ def test_found_by_phone_from_the_header_box_in_a_browser(live_server, browser, p
     assert "Caller history" in tab.inner_text("main")
     assert not [u for u in urls if "555" in u or "0123" in u]
     context.close()
+
+
+def test_result_rows_show_labels_and_link_to_each_record(client_for, personas) -> None:
+    item = contact(narrative="A van outside the salon.", urgency="urgent")
+    case = open_case(actor=personas["specialist"], summary="A van outside the salon.")
+    page = find(client_for("specialist"), "salon van").content.decode()
+    assert f'href="{reverse("contacts:detail", args=[item.pk])}"' in page
+    assert f'href="{reverse("cases:detail", args=[case.pk])}"' in page
+    assert f"{item.get_channel_display()} · {item.get_urgency_display()}" in page
+    assert f"<td>{item.get_status_display()}</td>" in page

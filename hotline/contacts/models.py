@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import User
@@ -371,6 +371,14 @@ class Contact(models.Model):
     def deadlines(self) -> list[dt.datetime]:
         """The contact's due dates, earliest first."""
         return sorted({d for d in (self.first_response_due, self.resolution_due) if d is not None})
+
+    def language_label(self) -> str:
+        """The caller's language by its name in the reader's language ("Spanish" for "es");
+        a code Django does not know is shown as it was recorded."""
+        try:
+            return str(translation.get_language_info(self.language)["name_translated"])
+        except KeyError:
+            return self.language
 
     def request_type_labels(self) -> list[str]:
         labels = dict(RequestType.choices)

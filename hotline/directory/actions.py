@@ -202,24 +202,23 @@ def edit_listing(
 def verify_organization(actor: User, organization: Organization) -> None:
     """A curator confirmed the listing is current: the organization's last verified date, and
     each service's HSDS assured_date and assurer_email."""
-    now = timezone.now()
+    now, today = timezone.now(), timezone.localdate()
+    earlier = organization.last_verified_at
     log_change(
         actor,
         "organization",
         organization.pk,
         "last_verified",
-        organization.last_verified_at.date().isoformat() if organization.last_verified_at else "",
-        now.date().isoformat(),
+        timezone.localdate(earlier).isoformat() if earlier else "",
+        today.isoformat(),
         action="verify",
     )
     organization.last_verified_at, organization.verification_due_since = now, None
     organization.save(update_fields=["last_verified_at", "verification_due_since"])
     for service in organization.services.all():
-        if service.assured_date != now.date():
-            log_change(
-                actor, "service", service.pk, "assured_date", service.assured_date, now.date()
-            )
-            service.assured_date = now.date()
+        if service.assured_date != today:
+            log_change(actor, "service", service.pk, "assured_date", service.assured_date, today)
+            service.assured_date = today
             service.assurer_email = actor.email or ""
             service.save(update_fields=["assured_date", "assurer_email"])
     index.refresh_organization(organization)

@@ -88,7 +88,7 @@ def test_curator_asks_for_changes_then_approves_and_the_listing_is_searchable(
     assert organization is not None and organization.last_verified_at is not None
     assert application.status == "approved" and response.status_code == 302
     assert organization.listing_status == "listed"
-    assert organization.last_verified_at.date() == timezone.localdate()
+    assert timezone.localdate(organization.last_verified_at) == timezone.localdate()
     assert Metadata.objects.filter(resource_id=organization.pk, last_action_type="create").exists()
     assert AuditEvent.objects.filter(action="directory.application_approve").exists()
     results = search(
@@ -176,7 +176,7 @@ def test_reverification_queue_lists_listings_not_verified_for_twelve_months(clie
     curator.post(reverse("directory:verify", args=[old.pk]))
     old.refresh_from_db()
     assert old.last_verified_at is not None
-    assert old.last_verified_at.date() == timezone.localdate()
+    assert timezone.localdate(old.last_verified_at) == timezone.localdate()
     assert Metadata.objects.filter(resource_id=old.pk, last_action_type="verify").exists()
     assert AuditEvent.objects.filter(action="directory.verify", object_id=str(old.pk)).exists()
 

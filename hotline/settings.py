@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "hotline.hours",
     "hotline.contacts",
     "hotline.cases",
+    "hotline.channels",
 ]
 
 MIDDLEWARE = [

@@ -102,9 +102,16 @@ POSTGRES_COUNT = (
     "SELECT count(*) FROM (SELECT 1 FROM {table} "
     "WHERE document @@ to_tsquery('english', %s) LIMIT %s) s"
 )
+# A GIN index gives matches in no order: `ORDER BY id DESC LIMIT n` over a word most records
+# hold reads every one of them. The newest are looked for in id windows instead, newest first and
+# each EXPANSION times the last, so that a common word stops after the first small window (read
+# in id order) and a rarer one costs a few windows more than one search of the whole index.
+POSTGRES_LAST_ID = "SELECT max(id) FROM {table}"
 POSTGRES_NEWEST = (
-    "SELECT id FROM {table} WHERE document @@ to_tsquery('english', %s) ORDER BY id DESC LIMIT %s"
+    "SELECT id FROM {table} WHERE id > %s AND id <= %s "
+    "AND document @@ to_tsquery('english', %s) ORDER BY id DESC LIMIT %s"
 )
+FIRST_WINDOW, EXPANSION = 2000, 8
 POSTGRES_CREATE = "CREATE TABLE {table} (id bigint PRIMARY KEY, document tsvector NOT NULL)"
 POSTGRES_CREATE_INDEX = "CREATE INDEX {index} ON {table} USING gin (document)"
 POSTGRES_INSERT = "INSERT INTO {table} (id, document) VALUES (%s, to_tsvector('english', %s))"
@@ -188,14 +195,32 @@ class TextIndex:
         # Terms are [a-z0-9]+ only: quoting them cannot change the query's syntax.
         if connection.vendor == "sqlite":
             expression = f" {conjunction} ".join(f'"{term}"*' for term in terms)
-            count, ranked, newest = SQLITE_COUNT, SQLITE_MATCH, SQLITE_NEWEST
+            count, ranked = SQLITE_COUNT, SQLITE_MATCH
         else:
             operator = " & " if conjunction == "AND" else " | "
             expression = operator.join(f"{term}:*" for term in terms)
-            count, ranked, newest = POSTGRES_COUNT, POSTGRES_MATCH, POSTGRES_NEWEST
+            count, ranked = POSTGRES_COUNT, POSTGRES_MATCH
         cursor.execute(self.sql(count), [expression, RANK_ALL + 1])
         matches = int(cursor.fetchone()[0])
         if not matches:
             return []
-        cursor.execute(self.sql(ranked if matches <= RANK_ALL else newest), [expression, limit])
+        if matches > RANK_ALL:
+            return self._newest(cursor, expression, limit)
+        cursor.execute(self.sql(ranked), [expression, limit])
         return [row[0] for row in cursor.fetchall()]
+
+    def _newest(self, cursor: CursorWrapper, expression: str, limit: int) -> list[int]:
+        if connection.vendor == "sqlite":
+            # FTS5 reads its matches in rowid order and stops at the limit.
+            cursor.execute(self.sql(SQLITE_NEWEST), [expression, limit])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(self.sql(POSTGRES_LAST_ID))
+        high = cursor.fetchone()[0] or 0
+        found: list[int] = []
+        window = FIRST_WINDOW
+        while high > 0 and len(found) < limit:
+            low = max(high - window, 0)
+            cursor.execute(self.sql(POSTGRES_NEWEST), [low, high, expression, limit - len(found)])
+            found += [row[0] for row in cursor.fetchall()]
+            high, window = low, window * EXPANSION
+        return found

@@ -1,0 +1,97 @@
+"""One adapter per provider: verify a webhook, read what it says, send, and answer it.
+
+The rest of the channels room speaks only these types; `for_channel(channel)` gives the adapter
+that the channel's provider names. Another provider is one more module with the same methods,
+listed in ADAPTERS.
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from django.http import HttpResponse
+
+if TYPE_CHECKING:
+    from hotline.channels.models import Channel
+
+
+@dataclass(frozen=True)
+class Media:
+    content_type: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message a person sent, as the provider reported it."""
+
+    provider_id: str
+    sender: str  # as the provider gave it (E.164 for SMS)
+    to: str
+    body: str
+    media: list[Media] = field(default_factory=list)
+    segments: int | None = None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The provider's news of a message sent: its id, its status (one of MessageStatus's codes)
+    and the provider's error code when it failed."""
+
+    provider_id: str
+    status: str
+    error_code: str = ""
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_id: str
+    status: str  # a MessageStatus code: queued, sent, ...
+
+
+class SendError(Exception):
+    """Sending failed. `retry` says whether trying later may work (an outage, a timeout, a rate
+    limit) or not (a refused number, an opt-out); `detail` says why in words without personal
+    data; `code` is the provider's error code, if it gave one."""
+
+    def __init__(self, detail: str, *, retry: bool, code: str = "") -> None:
+        super().__init__(detail)
+        self.detail, self.retry, self.code = detail, retry, code
+
+
+class Adapter(Protocol):
+    def verify(
+        self, channel: "Channel", url: str, params: Mapping[str, str], headers: Mapping[str, str]
+    ) -> bool:
+        """Whether the request is the provider's, signed with the channel's secret."""
+        ...
+
+    def inbound(self, params: Mapping[str, str]) -> Inbound:
+        """Raises ValueError when the request is not a message."""
+        ...
+
+    def status(self, params: Mapping[str, str]) -> StatusReport:
+        """Raises ValueError when the request is not a status report."""
+        ...
+
+    def idempotency_key(self, headers: Mapping[str, str]) -> str:
+        """The provider's own retry token, or "" when it sent none."""
+        ...
+
+    def send(
+        self, channel: "Channel", to: str, body: str, *, status_url: str, timeout: dt.timedelta
+    ) -> Sent:
+        """Hand one message to the provider. Raises SendError."""
+        ...
+
+    def reply(self, text: str | None) -> HttpResponse:
+        """The webhook's answer: a message back to the sender, or none."""
+        ...
+
+
+def for_channel(channel: "Channel") -> Adapter:
+    from hotline.channels.providers import twilio
+
+    adapters: dict[str, Adapter] = {"twilio": twilio.ADAPTER}
+    return adapters[channel.provider]

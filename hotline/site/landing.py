@@ -51,7 +51,8 @@ class Section:
     empty: str | Promise = ""
     # "contact" or "report" when the items name those: the page view is audited.
     lists: str = ""
-    notes: list[str] = field(default_factory=list)
+    # (words, address or ""): a line under the title, a link when it leads somewhere.
+    notes: list[tuple[str, str]] = field(default_factory=list)
     # The see-all link's words when it leads to a page, not to the full list of the items.
     link_text: str | Promise = ""
 
@@ -180,7 +181,8 @@ def crisis_waiting(user: User, now: dt.datetime) -> Section:
         _("No crisis contact is waiting."),
     )
     unread = Notification.objects.filter(user=user, kind=NotificationKind.CRISIS).unread()
-    section.notes.append(str(_("Unread crisis alerts: %(count)s") % {"count": unread.count()}))
+    words = _("Unread crisis alerts: %(count)s") % {"count": unread.count()}
+    section.notes.append((str(words), reverse("contacts:notifications")))
     return section
 
 

@@ -113,6 +113,11 @@ def test_supervisor_sees_crisis_missed_at_risk_and_approvals(personas, client_fo
     response = client_for("supervisor").get(reverse("site:console"))
     assert keys(response) == ["crisis", "missed", "at-risk", "approvals", "deliveries", "mine"]
     assert section(response, "crisis").count == 2
+    # The unread alerts lead to the notifications page.
+    ((words, href),) = section(response, "crisis").notes
+    assert words.startswith("Unread crisis alerts:")
+    assert href == reverse("contacts:notifications")
+    assert f'href="{href}">{words}</a>' in response.content.decode()
     assert section(response, "missed").count == 2
     approvals = section(response, "approvals")
     assert approvals.count == 2

@@ -277,6 +277,8 @@ def searches(
         "search_reference": (url, lambda: {"q": rng.choice(references)}, 302),
         "search_phone": (url, lambda: {"q": rng.choice(phones)}, 200),
         "search_words": (url, lambda: {"q": rng.choice(queries)}, 200),
+        # Words no record holds: every window and the index are asked, then any word.
+        "search_words_none": (url, lambda: {"q": rng.choice(["zebra", "glacier tundra"])}, 200),
     }
 
 
@@ -286,6 +288,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=None)
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--only", default="", help="time only these pages (comma-separated)")
     args = parser.parse_args()
 
     import django
@@ -392,6 +395,8 @@ def main() -> None:
         key: (poster(specialist, address, data), expected)
         for key, (address, data, expected) in posts.items()
     }
+    if args.only:
+        senders = {key: value for key, value in senders.items() if key in args.only.split(",")}
     for key, (send, expected) in senders.items():
         for _ in range(3):  # warm: templates, the session, cached settings
             response = send()

@@ -94,24 +94,32 @@ SQLITE_MATCH = (
     "SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY bm25({table}), rowid DESC LIMIT %s"
 )
 # Ranking costs time for every match: above RANK_ALL matches (a word most records hold), the
-# newest matches are given instead, unranked. Counting stops there too.
+# newest matches are given instead, unranked. Nothing counts all the matches: the newest
+# RANK_ALL + 1 tell whether there are more (a count of a common word reads every match).
 RANK_ALL = 1000
-SQLITE_COUNT = "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT %s)"
 SQLITE_NEWEST = "SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT %s"
-POSTGRES_COUNT = (
-    "SELECT count(*) FROM (SELECT 1 FROM {table} "
-    "WHERE document @@ to_tsquery('english', %s) LIMIT %s) s"
-)
 # A GIN index gives matches in no order: `ORDER BY id DESC LIMIT n` over a word most records
-# hold reads every one of them. The newest are looked for in id windows instead, newest first and
-# each EXPANSION times the last, so that a common word stops after the first small window (read
-# in id order) and a rarer one costs a few windows more than one search of the whole index.
+# hold reads every one of them, and the planner guesses a prefix's frequency (`motel:*`) rather
+# than knowing it. So the newest FIRST_WINDOW ids are read first, in id order, checking each
+# document. A word found in at least one of DENSE of them is common: the next windows, each
+# EXPANSION times the last, are read the same way and stop at the limit (a few thousand rows at
+# most). A rarer word is looked for in the GIN index for the rest (MATERIALIZED keeps the
+# planner from reading the whole table in id order), which is fast because it has few matches.
 POSTGRES_LAST_ID = "SELECT max(id) FROM {table}"
-POSTGRES_NEWEST = (
-    "SELECT id FROM {table} WHERE id > %s AND id <= %s "
-    "AND document @@ to_tsquery('english', %s) ORDER BY id DESC LIMIT %s"
+# Each window is read in id order, whatever the planner guesses (MATERIALIZED: it must not
+# build the index's bitmap of a common word to intersect it with the window), and stops at the
+# limit.
+POSTGRES_WINDOW = (
+    "WITH window_rows AS MATERIALIZED (SELECT id, document FROM {table} "
+    "WHERE id > %s AND id <= %s ORDER BY id DESC) "
+    "SELECT id FROM window_rows WHERE document @@ to_tsquery('english', %s) LIMIT %s"
 )
-FIRST_WINDOW, EXPANSION = 2000, 8
+POSTGRES_OLDER = (
+    "WITH found AS MATERIALIZED (SELECT id FROM {table} "
+    "WHERE document @@ to_tsquery('english', %s) AND id <= %s) "
+    "SELECT id FROM found ORDER BY id DESC LIMIT %s"
+)
+FIRST_WINDOW, EXPANSION, DENSE = 2000, 8, 20
 POSTGRES_CREATE = "CREATE TABLE {table} (id bigint PRIMARY KEY, document tsvector NOT NULL)"
 POSTGRES_CREATE_INDEX = "CREATE INDEX {index} ON {table} USING gin (document)"
 POSTGRES_INSERT = "INSERT INTO {table} (id, document) VALUES (%s, to_tsvector('english', %s))"
@@ -195,17 +203,16 @@ class TextIndex:
         # Terms are [a-z0-9]+ only: quoting them cannot change the query's syntax.
         if connection.vendor == "sqlite":
             expression = f" {conjunction} ".join(f'"{term}"*' for term in terms)
-            count, ranked = SQLITE_COUNT, SQLITE_MATCH
         else:
             operator = " & " if conjunction == "AND" else " | "
             expression = operator.join(f"{term}:*" for term in terms)
-            count, ranked = POSTGRES_COUNT, POSTGRES_MATCH
-        cursor.execute(self.sql(count), [expression, RANK_ALL + 1])
-        matches = int(cursor.fetchone()[0])
-        if not matches:
+        # The newest RANK_ALL + 1 matches say whether there are few enough to rank.
+        newest = self._newest(cursor, expression, max(RANK_ALL + 1, limit))
+        if len(newest) > RANK_ALL:
+            return newest[:limit]
+        if not newest:
             return []
-        if matches > RANK_ALL:
-            return self._newest(cursor, expression, limit)
+        ranked = SQLITE_MATCH if connection.vendor == "sqlite" else POSTGRES_MATCH
         cursor.execute(self.sql(ranked), [expression, limit])
         return [row[0] for row in cursor.fetchall()]
 
@@ -220,7 +227,11 @@ class TextIndex:
         window = FIRST_WINDOW
         while high > 0 and len(found) < limit:
             low = max(high - window, 0)
-            cursor.execute(self.sql(POSTGRES_NEWEST), [low, high, expression, limit - len(found)])
+            if window > FIRST_WINDOW and len(found) * DENSE < FIRST_WINDOW:
+                # Rare: the index finds the older ones faster than reading every document.
+                cursor.execute(self.sql(POSTGRES_OLDER), [expression, high, limit - len(found)])
+                return found + [row[0] for row in cursor.fetchall()]
+            cursor.execute(self.sql(POSTGRES_WINDOW), [low, high, expression, limit - len(found)])
             found += [row[0] for row in cursor.fetchall()]
             high, window = low, window * EXPANSION
         return found

@@ -44,6 +44,7 @@ from hotline.lib import lookup
 
 # Contact.caller_phone's length: a longer sender is refused rather than cut.
 MAX_SENDER_LENGTH = Contact._meta.get_field("caller_phone").max_length or 30
+RANK: dict[str, int] = {str(status): rank for status, rank in STATUS_RANK.items()}
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,9 @@ def take(channel: Channel, inbound: Inbound) -> InboundResult:
             channel=channel, address_hash=address_hash(address), defaults={"address": address}
         )
         correspondent = (
-            Correspondent.objects.select_for_update().select_related("channel").get(
-                pk=correspondent.pk
-            )
+            Correspondent.objects.select_for_update()
+            .select_related("channel")
+            .get(pk=correspondent.pk)
         )
         if Message.objects.filter(channel=channel, provider_id=inbound.provider_id).exists():
             return InboundResult(message=None, conversation=None)
@@ -223,7 +224,7 @@ def record_status(channel: Channel, report: StatusReport) -> bool:
         )
         if message is None:
             return False
-        moved = STATUS_RANK.get(report.status, 0) > STATUS_RANK.get(message.status, 0)
+        moved = RANK.get(report.status, 0) > RANK.get(message.status, 0)
         if moved:
             message.status = report.status
             message.status_at = now

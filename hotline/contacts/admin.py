@@ -29,7 +29,7 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
         choices=Channel.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("The policy applies to a contact that came in by any of these. None ticked: any."),
+        help_text=_("The policy applies to contacts that came by any of these. None ticked: any."),
     )
     pause_statuses = forms.MultipleChoiceField(
         label=_("statuses that pause the clock"),

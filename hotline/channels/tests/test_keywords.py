@@ -124,8 +124,9 @@ def test_a_sentence_with_help_in_it_is_an_ordinary_message(channel) -> None:
     assert not Message.objects.filter(direction=Direction.OUT).exists()
 
 
-@pytest.mark.parametrize("word", ["STOP", "stop", "StopAll", "UNSUBSCRIBE", "cancel", "END",
-                                  "quit", "PARAR", "alto."])
+@pytest.mark.parametrize(
+    "word", ["STOP", "stop", "StopAll", "UNSUBSCRIBE", "cancel", "END", "quit", "PARAR", "alto."]
+)
 def test_a_stop_word_opts_out_without_an_answer_and_keeps_the_message(channel, word) -> None:
     response = send_text(Client(), channel, ANA, word)
     assert response.status_code == 200

@@ -56,9 +56,7 @@ def nothing_stored() -> bool:
     )
 
 
-def test_a_signed_text_is_stored_once_as_an_sms_contact_in_the_queue(
-    channel, client_for
-) -> None:
+def test_a_signed_text_is_stored_once_as_an_sms_contact_in_the_queue(channel, client_for) -> None:
     response = send_text(Client(), channel, "(202) 555-0123", "They took my passport")
     assert response.status_code == 200
     assert response.content == b""
@@ -92,9 +90,7 @@ def test_audit_of_a_text_holds_ids_and_codes_not_the_number_or_body(channel) -> 
     ["", "forged+signature+AAAAAAAAAAAAAAAAAAAA=", "c2lnbmVkIHdpdGggYW5vdGhlciB0b2tlbg=="],
     ids=["missing", "forged", "garbage"],
 )
-def test_a_missing_or_forged_signature_is_refused_and_nothing_stored(
-    channel, signature
-) -> None:
+def test_a_missing_or_forged_signature_is_refused_and_nothing_stored(channel, signature) -> None:
     params = inbound_params(channel, ANA, "hello")
     response = post_signed(
         Client(), channel.webhook_path("inbound"), params, signature_override=signature
@@ -131,9 +127,7 @@ def test_behind_a_proxy_the_public_base_url_is_what_is_verified(channel, setting
     assert Message.objects.count() == 1
 
 
-def test_a_signature_over_the_internal_address_is_refused_behind_a_proxy(
-    channel, settings
-) -> None:
+def test_a_signature_over_the_internal_address_is_refused_behind_a_proxy(channel, settings) -> None:
     from hotline.channels.tests.signing import signature
 
     settings.SITE_URL = "https://hotline.example.org"
@@ -237,7 +231,7 @@ def test_bodies_are_stored_exactly_as_sent(channel, body) -> None:
 class _Counting(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self.hits.append(self.path)
         self.send_response(200)
         self.end_headers()

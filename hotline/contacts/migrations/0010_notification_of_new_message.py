@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0009_caller_lookup_hashes_and_narrative_search'),
+        ("contacts", "0009_caller_lookup_hashes_and_narrative_search"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('crisis', 'Crisis contact waiting'), ('breach', 'Deadline missed'), ('at_risk', 'Deadline near'), ('message', 'New message')], max_length=10),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("crisis", "Crisis contact waiting"),
+                    ("breach", "Deadline missed"),
+                    ("at_risk", "Deadline near"),
+                    ("message", "New message"),
+                ],
+                max_length=10,
+            ),
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hours', '0002_default_calendars_and_policies'),
+        ("hours", "0002_default_calendars_and_policies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='slapolicy',
-            name='channels',
-            field=models.JSONField(blank=True, default=list, help_text='Codes; the policy matches a contact that came in by any of them. Empty: any.', verbose_name='channels'),
+            model_name="slapolicy",
+            name="channels",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Codes; the policy matches a contact that came in by any of them. Empty: any.",
+                verbose_name="channels",
+            ),
         ),
     ]

@@ -1,7 +1,8 @@
 """The provider's webhooks: a message received, a message's status.
 
-The channel is named by its random public id in the address, so its secret is known before the
-body is read; the request is verified against the address as the provider called it: the
+The views are public (no session, no CSRF token): the provider's signature is their only
+check. The channel is named by its random public id in the address, so its secret is known
+before the body is read; the request is verified against the address as the provider called it: the
 configured public base (settings.SITE_URL, what the provider was given and signed, also behind
 a proxy) and the path and query as received. Unknown or inactive channel: 404; a bad or missing
 signature: 403; in both cases nothing is stored and nothing of the body is logged (nothing of

@@ -314,5 +314,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING", "propagate": True},
         # At most a few lines a minute per refused status code, then a count.
         "django.request": {"filters": ["refused"]},
+        # The twilio client logs each request's form fields at INFO: a text's number and body.
+        "twilio": {"level": "WARNING", "propagate": True},
     },
 }

@@ -11,6 +11,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    # Called by providers at one fixed address each: no language prefix.
+    path("channels/", include("hotline.channels.webhook_urls")),
     *i18n_patterns(
         path("", include("hotline.site.urls")),
         path("accounts/", include("hotline.accounts.urls")),

@@ -208,8 +208,15 @@ class Correspondent(models.Model):
         return f"correspondent {self.pk}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.address_hash = lookup.phone_hash(self.address)
+        self.address_hash = address_hash(self.address)
         super().save(*args, **kwargs)
+
+
+def address_hash(address: str) -> str:
+    """A correspondent's keyed hash: the phone number's (the same one the console searches
+    with), or, for a sender that is no number (an alphanumeric sender id), a hash of its own
+    kind, so that two such senders never share the empty hash."""
+    return lookup.phone_hash(address) or lookup.lookup_hash("address", address.strip())
 
 
 class Conversation(models.Model):

@@ -19,6 +19,7 @@ from hotline.contacts.models import (
     FollowUpChange,
     Note,
     Notification,
+    NotificationKind,
     ReferenceCounter,
     Referral,
     RequestType,
@@ -52,7 +53,9 @@ def apply_policy(contact: Contact, *, intake: bool) -> None:
     """Choose the SLA policy and compute the deadlines from the moment the contact arrived, so
     that a reclassification re-computes them at once. On intake the policy may set the status
     (a message taken after hours) and acknowledge automatically."""
-    chosen = sla.choose(contact.urgency, contact.request_types, contact.received_at)
+    chosen = sla.choose(
+        contact.urgency, contact.request_types, contact.received_at, contact.channel
+    )
     due = sla.deadlines(chosen, contact.received_at, contact.sla_paused_minutes)
     contact.sla_policy = chosen
     contact.first_response_due = due.first_response_due
@@ -289,3 +292,15 @@ def set_duty(user: User, on_duty: bool) -> None:
             user=user, defaults={"on_duty": on_duty, "changed_at": timezone.now()}
         )
         record("contacts.duty", actor=user, obj=user, detail={"on_duty": on_duty})
+
+
+def message_received(contact: Contact) -> Notification | None:
+    """A channel has added a message to an existing contact: its assignee is told in the console
+    (no email: the message itself is personal data, and a reference alone tells them little
+    more than the console does). Nobody assigned: the queue shows it to everyone already.
+    Runs inside the channel's transaction."""
+    if contact.assigned_to_id is None:
+        return None
+    return Notification.objects.create(
+        user_id=contact.assigned_to_id, kind=NotificationKind.MESSAGE, contact=contact
+    )

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from hotline.contacts.models import RequestType, Status
+from hotline.contacts.models import Channel, RequestType, Status
 from hotline.hours.models import SlaPolicy
 
 OPEN_STATUS_CHOICES = [(s.value, s.label) for s in Status if s != Status.CLOSED]
@@ -23,6 +23,13 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("The policy applies to a contact with any of these. None ticked: any."),
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The policy applies to contacts that came by any of these. None ticked: any."),
     )
     pause_statuses = forms.MultipleChoiceField(
         label=_("statuses that pause the clock"),
@@ -44,6 +51,7 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
             "active",
             "urgency",
             "request_types",
+            "channels",
             "received",
             "calendar",
             "first_response_minutes",
@@ -68,6 +76,7 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
         # A stored code no longer in the vocabulary stays ticked rather than silently dropped.
         for name, choices in [
             ("request_types", list(RequestType.choices)),
+            ("channels", list(Channel.choices)),
             ("pause_statuses", OPEN_STATUS_CHOICES),
         ]:
             known = {code for code, _label in choices}

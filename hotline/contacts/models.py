@@ -556,6 +556,7 @@ class NotificationKind(models.TextChoices):
     CRISIS = "crisis", _("Crisis contact waiting")
     BREACH = "breach", _("Deadline missed")
     AT_RISK = "at_risk", _("Deadline near")
+    MESSAGE = "message", _("New message")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -155,6 +155,14 @@ class SlaPolicy(models.Model):
     received = models.CharField(
         _("received"), max_length=8, choices=ReceivedMatch.choices, blank=True
     )
+    # The contacts room's channel codes (phone, sms, ...): hours sits below contacts and keeps
+    # them as plain codes, as it does request types.
+    channels = models.JSONField(
+        _("channels"),
+        default=list,
+        blank=True,
+        help_text=_("Codes; the policy matches a contact that came in by any of them. Empty: any."),
+    )
     calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="policies")
     first_response_minutes = models.PositiveIntegerField(
         _("first response target (minutes)"),
@@ -198,10 +206,16 @@ class SlaPolicy(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.request_types = sorted(set(self.request_types or []))
         self.pause_statuses = sorted(set(self.pause_statuses or []))
+        self.channels = sorted(set(self.channels or []))
         super().save(*args, **kwargs)
 
-    def matches(self, urgency: str, request_types: list[str], received_open: bool) -> bool:
+    def matches(
+        self, urgency: str, request_types: list[str], received_open: bool, channel: str = ""
+    ) -> bool:
+        """`channel` "" (unknown) matches only a policy that names no channel."""
         if self.urgency and self.urgency != urgency:
+            return False
+        if self.channels and channel not in self.channels:
             return False
         if self.request_types and not set(self.request_types) & set(request_types):
             return False

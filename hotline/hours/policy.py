@@ -38,13 +38,16 @@ def active_policies() -> list[SlaPolicy]:
     return POLICIES.get()
 
 
-def choose(urgency: str, request_types: list[str], received_at: dt.datetime) -> SlaPolicy | None:
-    """The first active policy that matches, or None when no policy does."""
+def choose(
+    urgency: str, request_types: list[str], received_at: dt.datetime, channel: str = ""
+) -> SlaPolicy | None:
+    """The first active policy that matches, or None when no policy does. `channel` is the
+    contact's channel code; a policy that names channels matches only those."""
     for policy in active_policies():
         received_open = not policy.received or business.is_open(
             schedule_of(policy.calendar), received_at
         )
-        if policy.matches(urgency, request_types, received_open):
+        if policy.matches(urgency, request_types, received_open, channel):
             return policy
     return None
 

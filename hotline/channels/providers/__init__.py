@@ -36,12 +36,14 @@ class Inbound:
 
 @dataclass(frozen=True)
 class StatusReport:
-    """The provider's news of a message sent: its id, its status (one of MessageStatus's codes)
-    and the provider's error code when it failed."""
+    """The provider's news of a message sent: its id, its status (one of MessageStatus's codes),
+    the provider's error code when it failed, and whether that code means an opt-out."""
 
     provider_id: str
     status: str
     error_code: str = ""
+    # The provider refused to send because the person opted out (Twilio's error 21610).
+    opted_out: bool = False
 
 
 @dataclass(frozen=True)

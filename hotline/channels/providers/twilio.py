@@ -96,7 +96,8 @@ class TwilioAdapter:
         status = STATUSES.get(params.get("MessageStatus", "").strip().lower())
         if not sid or status is None:
             raise ValueError("A status report needs MessageSid and a known MessageStatus.")
-        return StatusReport(sid, status, params.get("ErrorCode", "").strip())
+        code = params.get("ErrorCode", "").strip()
+        return StatusReport(sid, status, code, opted_out=code == STOPPED)
 
     def send(
         self, channel: "Channel", to: str, body: str, *, status_url: str, timeout: dt.timedelta

@@ -19,6 +19,7 @@ def test_the_sla_policy_form_offers_labelled_checkboxes_and_number_inputs(client
     assert 'type="checkbox" name="request_types" value="crisis"' in html
     assert "Training &amp; technical assistance" in html
     assert 'type="checkbox" name="pause_statuses" value="awaiting_follow_up"' in html
+    assert 'type="checkbox" name="channels" value="sms"' in html and "Text message" in html
     assert 'type="number" name="resolution_minutes"' in html
     assert "<textarea" not in html
     assert 'name="intake_status"' in html and "keep the contact&#x27;s status" in html
@@ -41,12 +42,14 @@ def test_an_administrator_saves_a_policy_from_ticked_boxes(client_for) -> None:
             "resolution_minutes": "2400",
             "warning_minutes": "60",
             "pause_statuses": ["awaiting_follow_up"],
+            "channels": ["webform", "email"],
             "intake_status": "",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     policy = SlaPolicy.objects.get(name="Training requests")
     assert policy.request_types == ["general_info", "tta"]
+    assert policy.channels == ["email", "webform"]
     assert policy.pause_statuses == ["awaiting_follow_up"]
     assert policy.resolution_minutes == 2400
 

@@ -115,7 +115,7 @@ class TwilioAdapter:
             retry = error.status == 429 or error.status >= 500
             detail = f"The provider refused the message (HTTP {error.status}"
             detail += f", error {code})." if code else ")."
-            raise SendError(detail, retry=retry, code=code) from None
+            raise SendError(detail, retry=retry, code=code, opted_out=code == STOPPED) from None
         except (TwilioException, OSError) as error:
             # Connection refused, timeout, a broken answer: the provider may be down.
             raise SendError(

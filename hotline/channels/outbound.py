@@ -95,16 +95,16 @@ def _route(contact: Contact, *, lock: bool) -> _Route:
         .first()
     )
     if conversation is not None:
-        correspondent = conversation.correspondent
+        current = conversation.correspondent
         if lock:
             # Serialises with an inbound STOP from the same number (inbound.take locks it too).
-            correspondent = Correspondent.objects.select_for_update().get(pk=correspondent.pk)
-        return _Route(conversation.channel, conversation, correspondent, correspondent.address)
+            current = Correspondent.objects.select_for_update().get(pk=current.pk)
+        return _Route(conversation.channel, conversation, current, current.address)
     channel = Channel.objects.active().filter(kind=Kind.SMS).first()
     number = lookup.normalize_phone(contact.caller_phone)
     if not number.startswith("+"):
         number = ""  # not a number a provider can text (too short, letters)
-    correspondent = None
+    correspondent: Correspondent | None = None
     if channel is not None and number:
         found = Correspondent.objects.filter(
             channel=channel, address_hash=lookup.phone_hash(number)
@@ -150,7 +150,9 @@ def _refusal(
 
 def _check_purpose(purpose: str) -> None:
     if purpose not in SENDABLE:
-        raise ValueError(f"Texts sent from the console are replies, referrals or resources, not {purpose!r}.")
+        raise ValueError(
+            f"Texts sent from the console are replies, referrals or resources, not {purpose!r}."
+        )
 
 
 def may_text(contact: Contact, purpose: str, *, asked_safe: bool = False) -> str | None:
@@ -159,7 +161,9 @@ def may_text(contact: Contact, purpose: str, *, asked_safe: bool = False) -> str
     refused. For a referral or a resource with no plan recorded, the reason asks the specialist
     to confirm they asked (`asked_safe=True` once they did)."""
     _check_purpose(purpose)
-    refusal = _refusal(contact, purpose, _route(contact, lock=False), asked_safe=asked_safe, body=None)
+    refusal = _refusal(
+        contact, purpose, _route(contact, lock=False), asked_safe=asked_safe, body=None
+    )
     return None if refusal is None else refusal[1]
 
 
@@ -285,7 +289,10 @@ def attempt(message_id: int, now: dt.datetime) -> str:
         return "not_due"
     conversation = message.conversation
     route = _Route(
-        message.channel, conversation, conversation.correspondent, conversation.correspondent.address
+        message.channel,
+        conversation,
+        conversation.correspondent,
+        conversation.correspondent.address,
     )
     refusal = _lasting_refusal(conversation.contact, route)
     if refusal is not None:

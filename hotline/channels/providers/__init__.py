@@ -56,7 +56,9 @@ class SendError(Exception):
     data; `code` is the provider's error code, if it gave one; `opted_out` that the provider
     refused because the person asked to receive no more texts (Twilio's 21610)."""
 
-    def __init__(self, detail: str, *, retry: bool, code: str = "", opted_out: bool = False) -> None:
+    def __init__(
+        self, detail: str, *, retry: bool, code: str = "", opted_out: bool = False
+    ) -> None:
         super().__init__(detail)
         self.detail, self.retry, self.code, self.opted_out = detail, retry, code, opted_out
 

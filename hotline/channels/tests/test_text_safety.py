@@ -106,7 +106,9 @@ def test_a_reply_to_a_caller_starts_a_conversation_on_the_active_channel(
     }
     contact.refresh_from_db()
     assert contact.first_response_at is not None
-    assert AuditEvent.objects.filter(action="contact.respond", object_id=str(contact.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="contact.respond", object_id=str(contact.pk)).count() == 1
+    )
 
 
 def test_a_second_text_joins_the_conversation_and_keeps_the_first_response(
@@ -124,9 +126,7 @@ def test_a_second_text_joins_the_conversation_and_keeps_the_first_response(
     assert AuditEvent.objects.filter(action="contact.respond").count() == 1
 
 
-def test_a_text_to_a_number_that_wrote_before_reuses_its_correspondent(
-    channel, personas
-) -> None:
+def test_a_text_to_a_number_that_wrote_before_reuses_its_correspondent(channel, personas) -> None:
     earlier = Correspondent.objects.create(channel=channel, address=NUMBER)
     message = outbound.send_text(a_call(), "Hello.", actor=personas["specialist"], purpose="reply")
     assert message.conversation.correspondent == earlier
@@ -197,9 +197,7 @@ def test_no_number_to_text_is_refused(channel, personas, phone) -> None:
     contact = a_call(caller_phone=phone)
     reason = refused(contact, "Hello.", personas, purpose=Purpose.REPLY)
     assert reason == "There is no number to text: no phone number is recorded."
-    assert refusals(contact) == [
-        {"purpose": "reply", "reason": "no_number", "channel": channel.pk}
-    ]
+    assert refusals(contact) == [{"purpose": "reply", "reason": "no_number", "channel": channel.pk}]
 
 
 @pytest.mark.parametrize("purpose", [Purpose.REPLY, Purpose.REFERRAL, Purpose.RESOURCE])

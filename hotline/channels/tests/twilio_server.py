@@ -80,7 +80,9 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -146,9 +148,10 @@ class FakeTwilio:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 fields = dict(parse_qsl(raw, keep_blank_values=True))
-                expected = "Basic " + base64.b64encode(
-                    f"{fake.account_sid}:{fake.auth_token}".encode()
-                ).decode()
+                expected = (
+                    "Basic "
+                    + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+                )
                 received = Received(
                     "POST", self.path, fields, self.headers.get("Authorization") == expected
                 )

@@ -226,6 +226,25 @@ def test_a_missing_secret_keeps_the_text_waiting_with_the_reason(
     assert fresh(message).status == MessageStatus.QUEUED
 
 
+def test_wrong_credentials_keep_the_text_waiting_until_they_are_mended(
+    channel, twilio, personas, tmp_path
+) -> None:
+    wrong = tmp_path / "wrong-token"
+    wrong.write_text("not-the-token")
+    right = channel.secret_file
+    Channel.objects.filter(pk=channel.pk).update(secret_file=str(wrong))
+    message = queued(personas)
+    assert outbound.deliver.call(message.pk) == "retry"
+    message = fresh(message)
+    assert message.status == MessageStatus.PENDING
+    assert message.last_error == "The provider refused the message (HTTP 401, error 20003)."
+    assert [r.authorized for r in twilio.requests] == [False]
+    Channel.objects.filter(pk=channel.pk).update(secret_file=right)
+    assert outbound.send_due(due(message)) == 1
+    assert fresh(message).status == MessageStatus.QUEUED
+    assert len(twilio.sent()) == 1
+
+
 def test_after_the_last_attempt_the_text_fails_visibly(channel, twilio, personas) -> None:
     message = queued(personas)
     Message.objects.filter(pk=message.pk).update(attempts=outbound.MAX_ATTEMPTS - 1)

@@ -188,6 +188,8 @@ SWEEP_JOBS = [
     "hotline.contacts.alerts.realert_crisis",
     "hotline.directory.verification.mark_due",
     "hotline.audit.checkpoints.write_when_due",
+    # Texts not sent yet: retries that are due, and those whose worker died mid-send.
+    "hotline.channels.outbound.send_due",
 ]
 # A crisis contact nobody has claimed is alerted again after this many minutes.
 CRISIS_REALERT_MINUTES = envint("CRISIS_REALERT_MINUTES", 5)

@@ -235,6 +235,23 @@ def claim(contact: Contact, *, actor: User) -> Contact:
     return locked
 
 
+def respond(contact: Contact, *, actor: User) -> bool:
+    """The actor answered the person by another way than claiming (a text sent from the
+    console): that is the contact's first response if it had none. Whether it was the first.
+    Inside the caller's transaction; the caller audits what it sent."""
+    with transaction.atomic():
+        now = timezone.now()
+        first = bool(
+            Contact.objects.filter(pk=contact.pk, first_response_at__isnull=True).update(
+                first_response_at=now, updated_at=now
+            )
+        )
+        if first:
+            contact.first_response_at = now
+            record("contact.respond", actor=actor, obj=contact, detail={"first": True})
+    return first
+
+
 def add_note(contact: Contact, text: str, *, actor: User) -> Note:
     """Add a note to the contact. Notes are never edited or deleted: a correction is a new note.
     The audit event names the note, never its text (what a person wrote)."""

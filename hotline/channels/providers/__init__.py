@@ -55,11 +55,14 @@ class Sent:
 class SendError(Exception):
     """Sending failed. `retry` says whether trying later may work (an outage, a timeout, a rate
     limit) or not (a refused number, an opt-out); `detail` says why in words without personal
-    data; `code` is the provider's error code, if it gave one."""
+    data; `code` is the provider's error code, if it gave one; `opted_out` that the provider
+    refused because the person asked to receive no more texts (Twilio's 21610)."""
 
-    def __init__(self, detail: str, *, retry: bool, code: str = "") -> None:
+    def __init__(
+        self, detail: str, *, retry: bool, code: str = "", opted_out: bool = False
+    ) -> None:
         super().__init__(detail)
-        self.detail, self.retry, self.code = detail, retry, code
+        self.detail, self.retry, self.code, self.opted_out = detail, retry, code, opted_out
 
 
 class Adapter(Protocol):

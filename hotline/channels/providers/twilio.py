@@ -39,7 +39,9 @@ STATUSES = {
     "canceled": "failed",
 }
 # REST errors that no retry mends (the number, the message or the account is refused), by
-# Twilio's error code; other 4xx are refused too, 429 and 5xx are retried.
+# Twilio's error code; other 4xx are refused too, 429 and 5xx are retried, and so is 401 (the
+# channel's credentials are wrong: an administrator can mend them while the message waits).
+RETRIED = {401, 429}
 STOPPED = "21610"  # the person texted STOP
 
 
@@ -113,10 +115,10 @@ class TwilioAdapter:
             )
         except TwilioRestException as error:
             code = str(error.code or "")
-            retry = error.status == 429 or error.status >= 500
+            retry = error.status in RETRIED or error.status >= 500
             detail = f"The provider refused the message (HTTP {error.status}"
             detail += f", error {code})." if code else ")."
-            raise SendError(detail, retry=retry, code=code) from None
+            raise SendError(detail, retry=retry, code=code, opted_out=code == STOPPED) from None
         except (TwilioException, OSError) as error:
             # Connection refused, timeout, a broken answer: the provider may be down.
             raise SendError(

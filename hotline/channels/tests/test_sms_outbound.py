@@ -22,7 +22,7 @@ from hotline.contacts.actions import receive
 from hotline.contacts.models import Contact
 from hotline.lib import sweep
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("hotline.channels.tests.outbound_urls")]
+pytestmark = pytest.mark.django_db
 
 NUMBER = "+12025550143"
 

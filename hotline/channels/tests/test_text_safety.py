@@ -24,7 +24,7 @@ from hotline.contacts.actions import receive
 from hotline.contacts.models import Contact
 from hotline.lib import lookup
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("hotline.channels.tests.outbound_urls")]
+pytestmark = pytest.mark.django_db
 
 NUMBER = "+12025550143"
 STOP_REASON = "This person texted STOP; texts resume only when they text START."

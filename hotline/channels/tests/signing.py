@@ -3,6 +3,7 @@ form POSTs signed exactly as Twilio signs them (the `twilio` package's RequestVa
 full address the provider calls and the form fields)."""
 
 import itertools
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from django.http import HttpResponse
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from hotline.channels.local_twilio import LocalTwilio
 from hotline.channels.models import Channel
 
 TOKEN = "test-auth-token-0123456789abcdef"
@@ -120,3 +122,19 @@ def send_status(
 ) -> HttpResponse:
     params = status_params(channel, sid, status, error)
     return post_signed(client, channel.webhook_path("status"), params)
+
+
+def sms_channel(tmp_path: Path, twilio: LocalTwilio | None = None, **fields: Any) -> Channel:
+    """An active SMS channel whose auth token is in a file under tmp_path, talking to `twilio`
+    (or to nothing listening, when api_base is given in `fields`)."""
+    token = tmp_path / f"twilio-token-{secrets.token_hex(4)}"
+    token.write_text((twilio.auth_token if twilio else secrets.token_hex(16)) + "\n")
+    values: dict[str, Any] = {
+        "name": "Test texts",
+        "address": "+15005550006",
+        "account": twilio.account_sid if twilio else "AC" + "0" * 32,
+        "secret_file": str(token),
+        "api_base": twilio.url if twilio else "",
+        **fields,
+    }
+    return Channel.objects.create(**values)

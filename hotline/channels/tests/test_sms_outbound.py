@@ -16,8 +16,9 @@ from django_tasks_db.models import DBTaskResult
 
 from hotline.audit.models import AuditEvent
 from hotline.channels import outbound
+from hotline.channels.local_twilio import LocalTwilio
 from hotline.channels.models import Channel, Correspondent, Message, MessageStatus, Purpose
-from hotline.channels.tests.twilio_server import FakeTwilio, sms_channel
+from hotline.channels.tests.signing import sms_channel
 from hotline.contacts.actions import receive
 from hotline.contacts.models import Contact
 from hotline.lib import sweep
@@ -28,13 +29,13 @@ NUMBER = "+12025550143"
 
 
 @pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio.running() as server:
+def twilio() -> Iterator[LocalTwilio]:
+    with LocalTwilio.running() as server:
         yield server
 
 
 @pytest.fixture
-def channel(tmp_path: Any, twilio: FakeTwilio) -> Channel:
+def channel(tmp_path: Any, twilio: LocalTwilio) -> Channel:
     return sms_channel(tmp_path, twilio)
 
 

@@ -19,7 +19,7 @@ from hotline.channels.models import (
     MessageStatus,
     Purpose,
 )
-from hotline.channels.tests.twilio_server import sms_channel
+from hotline.channels.tests.signing import sms_channel
 from hotline.contacts.actions import receive
 from hotline.contacts.models import Contact
 from hotline.lib import lookup

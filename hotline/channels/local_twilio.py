@@ -1,7 +1,8 @@
-"""A local stand-in for Twilio's Messages API, for tests: real HTTP on 127.0.0.1, answering as
-Twilio documents it, so that the real `twilio` client (through the adapter) talks to it.
+"""A local stand-in for Twilio's Messages API, for the tests and the demo: real HTTP on
+127.0.0.1, answering as Twilio documents it, so that the real `twilio` client (through the
+adapter) talks to it.
 
-    with FakeTwilio.running() as twilio:
+    with LocalTwilio.running() as twilio:
         channel = sms_channel(tmp_path, twilio)    # api_base = twilio.url
         ...                                         # send through the adapter
         twilio.requests[0].fields["Body"]
@@ -13,23 +14,30 @@ answers the next requests otherwise: `fail_next(n)` (503, an outage), `refuse_ne
 (400 with Twilio's error JSON), `drop_next(n)` (closes the connection without answering), and
 `hold_next()` (waits, before answering, until the test releases it). Every request is recorded
 with its form fields, whatever it was answered.
+
+With `callbacks=True` (the demo's `manage.py sms_gateway`) it also does what Twilio does next:
+it posts the message's status callbacks, "sent" then "delivered", to the StatusCallback address
+the request gave, signed with the auth token as Twilio signs them.
 """
 
 import base64
 import json
+import logging
 import secrets
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
+from urllib.request import Request, urlopen
 
-from hotline.channels.models import Channel
+from twilio.request_validator import RequestValidator
 
+logger = logging.getLogger(__name__)
 MESSAGES_PATH = "/2010-04-01/Accounts/{sid}/Messages.json"
 ERRORS = {
     21610: "Attempt to send to unsubscribed recipient",
@@ -38,6 +46,7 @@ ERRORS = {
     20429: "Too Many Requests",
 }
 GSM_LIMIT, UNICODE_LIMIT = 160, 70
+CALLBACK_DELAY = 1.0  # seconds between "accepted", "sent" and "delivered"
 
 
 @dataclass
@@ -71,14 +80,24 @@ def segments(body: str) -> int:
     return -(-len(body) // multi)
 
 
-class FakeTwilio:
-    def __init__(self) -> None:
-        self.account_sid = "AC" + secrets.token_hex(16)
-        self.auth_token = secrets.token_hex(16)
+class LocalTwilio:
+    def __init__(
+        self,
+        account_sid: str = "",
+        auth_token: str = "",
+        *,
+        port: int = 0,
+        callbacks: bool = False,
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.account_sid = account_sid or "AC" + secrets.token_hex(16)
+        self.auth_token = auth_token or secrets.token_hex(16)
+        self.callbacks = callbacks
+        self.on_message = on_message  # told of each message accepted (the demo prints a line)
         self.requests: list[Received] = []
         self._plan: list[tuple[str, Any]] = []  # what to do with the next requests, in order
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -91,8 +110,8 @@ class FakeTwilio:
 
     @classmethod
     @contextmanager
-    def running(cls) -> Iterator["FakeTwilio"]:
-        server = cls()
+    def running(cls, *args: Any, **kwargs: Any) -> Iterator["LocalTwilio"]:
+        server = cls(*args, **kwargs)
         server._thread.start()
         try:
             yield server
@@ -184,7 +203,9 @@ class FakeTwilio:
                     self._answer(status, _error(code, ERRORS.get(code, "Error"), status))
                     return
                 received.answered = 201
-                self._answer(201, fake._message(fields))
+                message = fake._message(fields)
+                self._answer(201, message)
+                fake._accepted(message, fields.get("StatusCallback", ""))
 
             def _answer(self, status: int, payload: dict[str, Any]) -> None:
                 body = json.dumps(payload).encode()
@@ -195,6 +216,39 @@ class FakeTwilio:
                 self.wfile.write(body)
 
         return Handler
+
+    def _accepted(self, message: dict[str, Any], callback: str) -> None:
+        if self.on_message is not None:
+            self.on_message(message)
+        if self.callbacks and callback.startswith(("http://", "https://")):
+            threading.Thread(target=self._report, args=(message, callback), daemon=True).start()
+
+    def _report(self, message: dict[str, Any], callback: str) -> None:
+        """Twilio's status callbacks for an accepted message, a moment apart."""
+        for status in ("sent", "delivered"):
+            time.sleep(CALLBACK_DELAY)
+            params = {
+                "MessageSid": message["sid"],
+                "SmsSid": message["sid"],
+                "AccountSid": self.account_sid,
+                "From": message["from"] or "",
+                "To": message["to"] or "",
+                "MessageStatus": status,
+                "SmsStatus": status,
+                "ApiVersion": "2010-04-01",
+            }
+            signature = RequestValidator(self.auth_token).compute_signature(callback, params)
+            request = Request(  # noqa: S310 (http or https, checked in _accepted)
+                callback,
+                data=urlencode(params).encode(),
+                headers={"X-Twilio-Signature": str(signature)},
+            )
+            try:
+                with urlopen(request, timeout=10) as answer:  # noqa: S310
+                    answer.read()
+            except OSError as error:
+                # As Twilio does: a callback that fails is not retried.
+                logger.warning("status callback %s failed: %s", status, error)
 
     def _message(self, fields: dict[str, str]) -> dict[str, Any]:
         sid = "SM" + secrets.token_hex(16)
@@ -232,19 +286,3 @@ def _error(code: int, message: str, status: int) -> dict[str, Any]:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
-
-
-def sms_channel(tmp_path: Path, twilio: FakeTwilio | None = None, **fields: Any) -> Channel:
-    """An active SMS channel whose auth token is in a file under tmp_path, talking to `twilio`
-    (or to nothing listening, when api_base is given in `fields`)."""
-    token = tmp_path / f"twilio-token-{secrets.token_hex(4)}"
-    token.write_text((twilio.auth_token if twilio else secrets.token_hex(16)) + "\n")
-    values: dict[str, Any] = {
-        "name": "Test texts",
-        "address": "+15005550006",
-        "account": twilio.account_sid if twilio else "AC" + "0" * 32,
-        "secret_file": str(token),
-        "api_base": twilio.url if twilio else "",
-        **fields,
-    }
-    return Channel.objects.create(**values)

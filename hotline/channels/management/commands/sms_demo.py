@@ -19,9 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["setup"]:
-            channel, created = demo.set_up()
-            self.stdout.write(("Added " if created else "Kept ") + f"{channel.name}.")
-            for line in webhook_lines(channel):
+            line_set_up, created = demo.set_up()
+            self.stdout.write(("Added " if created else "Kept ") + f"{line_set_up.name}.")
+            for line in webhook_lines(line_set_up):
                 self.stdout.write(line)
             return
         channel = demo.channel()

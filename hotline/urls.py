@@ -20,6 +20,7 @@ urlpatterns = [
         path("directory/", include("hotline.directory.urls")),
         path("", include("hotline.contacts.urls")),
         path("", include("hotline.cases.urls")),
+        path("", include("hotline.channels.urls")),
         prefix_default_language=False,
     ),
 ]

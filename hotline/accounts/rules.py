@@ -130,6 +130,13 @@ rules.add_perm(
 # nothing else); a supervisor also to a closed one.
 rules.add_perm("contacts.add_note", (is_contact_worker & contact_is_open) | is_supervisor)
 
+# Text channels, their automatic replies and the canned replies are administrators' (Django
+# admin); a channel is switched off, never deleted (its conversations keep it).
+for model in ["channel", "autoreply", "cannedreply"]:
+    for verb in ["view", "add", "change", "delete"]:
+        if (model, verb) != ("channel", "delete"):
+            rules.add_perm(f"channels.{verb}_{model}", is_administrator)
+
 # Service hours and SLA policies are data that administrators keep in Django admin.
 for model in ["calendar", "openinghours", "holiday", "slapolicy"]:
     for verb in ["view", "add", "change", "delete"]:

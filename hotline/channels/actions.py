@@ -18,7 +18,7 @@ def add_channel(*, actor: User | None = None, **fields: Any) -> Channel:
     with transaction.atomic():
         channel.save()
         record(
-            "channels.channel_added",
+            "channels.channel_create",
             actor=actor,
             obj=channel,
             detail={"kind": channel.kind, "provider": channel.provider},

@@ -7,3 +7,13 @@ class ChannelsConfig(AppConfig):
     label = "channels"
     verbose_name = _("Channels")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hotline.channels.contact_timeline import text_entries
+        from hotline.channels.thread import texts_section
+        from hotline.contacts import sections, timeline
+
+        # A contact's page shows its text conversation, and its timeline the texts, without
+        # contacts importing channels.
+        sections.register(texts_section)
+        timeline.register(text_entries)

@@ -23,7 +23,7 @@ from hotline.accounts.access import (
 )
 from hotline.accounts.models import User
 from hotline.audit.actions import record
-from hotline.contacts import actions, history
+from hotline.contacts import actions, history, sections
 from hotline.contacts.access import get_contact_for, get_submitted_contact
 from hotline.contacts.alerts import max_warning_minutes
 from hotline.contacts.forms import (
@@ -303,6 +303,7 @@ def _detail(request: AuthenticatedHttpRequest, contact: Contact, **extra: Any) -
         "can_add_note": request.user.has_perm("contacts.add_note", contact),
         "note_form": extra.pop("note_form", None) or NoteForm(),
         "caller_history": history.caller_history(contact, request.user),
+        "sections": sections.sections(request, contact),
         **extra,
     }
     context["refer"] = _refer_button(request, contact)

@@ -1,4 +1,5 @@
-from hotline.tests.matrix import Row, everyone
+from hotline.contacts.tests.matrix import WORKERS, a_contact
+from hotline.tests.matrix import Row, everyone, only
 
 
 def an_unknown_channel(personas: dict) -> dict:
@@ -12,4 +13,23 @@ ROWS = [
     Row("channels:sms_inbound", everyone(404), method="post", kwargs=an_unknown_channel),
     Row("channels:sms_status", everyone(405), kwargs=an_unknown_channel),
     Row("channels:sms_status", everyone(404), method="post", kwargs=an_unknown_channel),
+    # The console's texts: whoever works contacts and may change this one (an open, unassigned
+    # contact). With no text channel the gate refuses, and the page says why (a redirect).
+    Row(
+        "texts:reply",
+        only(WORKERS, 302),
+        method="post",
+        kwargs=a_contact,
+        data=lambda p: {"body": "Matrix reply (fictional)"},
+    ),
+    Row("texts:reply", only(WORKERS, 405), kwargs=a_contact),
+    # No such referral of this contact: 404 once the contact is allowed.
+    Row(
+        "texts:send",
+        only(WORKERS, 404),
+        method="post",
+        kwargs=a_contact,
+        data=lambda p: {"referral": "999999"},
+    ),
+    Row("texts:send", only(WORKERS, 405), kwargs=a_contact),
 ]

@@ -45,7 +45,7 @@ def test_add_sms_channel_creates_it_and_prints_both_webhook_addresses(tmp_path: 
     assert channel.webhook_url("inbound") in out and channel.webhook_url("status") in out
     assert f"/channels/{channel.public_id}/sms/inbound" in out
     assert "secret-token" not in out
-    event = AuditEvent.objects.get(action="channels.channel_added")
+    event = AuditEvent.objects.get(action="channels.channel_create")
     assert event.object_id == str(channel.pk)
 
 
@@ -66,7 +66,7 @@ def test_add_sms_channel_refuses_a_number_that_is_none_in_words(tmp_path: Path) 
     with pytest.raises(CommandError, match=r"The channel was not added\. address: Enter the"):
         run("add_sms_channel", "--number=call me", f"--account-sid={ACCOUNT}", "--auth-token-env=X")
     assert not Channel.objects.exists()
-    assert not AuditEvent.objects.filter(action="channels.channel_added").exists()
+    assert not AuditEvent.objects.filter(action="channels.channel_create").exists()
 
 
 @pytest.mark.django_db

@@ -1,0 +1,126 @@
+"""Django admin for administrators: text channels (with their automatic replies) and canned
+replies. A channel's secret is never here: the row names the file or the environment variable
+that holds it. Its webhook addresses are shown to paste into the provider's console. Every
+change writes an audit event (AuditedAdmin)."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from hotline.audit.admin import AuditedAdmin
+from hotline.channels.models import AutoReply, CannedReply, Channel
+from hotline.lib.forms import https_by_default
+
+
+def _keyword_field(code: str) -> str:
+    return f"keywords_{code}"
+
+
+class ChannelForm(forms.ModelForm[Channel]):
+    """The information keywords as one field per language ("HELP, INFO"), not JSON."""
+
+    class Meta:
+        model = Channel
+        formfield_callback = https_by_default
+        fields = [
+            "name",
+            "kind",
+            "provider",
+            "address",
+            "active",
+            "account",
+            "secret_file",
+            "secret_env",
+            "api_base",
+            "urgency",
+            "conversation_days",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        listed = self.instance.keywords if isinstance(self.instance.keywords, dict) else {}
+        for code, name in settings.LANGUAGES:
+            self.fields[_keyword_field(code)] = forms.CharField(
+                label=_("Information keywords (%(language)s)") % {"language": name},
+                required=False,
+                initial=", ".join(listed.get(code, [])),
+                help_text=_("Single words, separated by commas, such as HELP, INFO."),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        keywords: dict[str, list[str]] = {}
+        for code, _name in settings.LANGUAGES:
+            words = [w.strip().upper() for w in data.get(_keyword_field(code), "").split(",")]
+            words = [w for w in words if w]
+            if any(char.isspace() for word in words for char in word):
+                self.add_error(_keyword_field(code), _("Each keyword is one word."))
+            if words:
+                keywords[code] = words
+        self.instance.keywords = keywords
+        return data
+
+
+class AutoReplyInline(admin.StackedInline[AutoReply, Channel]):
+    model = AutoReply
+    extra = 0
+
+
+@admin.register(Channel)
+class ChannelAdmin(AuditedAdmin[Channel]):
+    form = ChannelForm
+    inlines = [AutoReplyInline]
+    list_display = ["name", "kind", "provider", "address", "active"]
+    list_filter = ["kind", "provider", "active"]
+    readonly_fields = ["inbound_url", "status_url"]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "provider", "address", "active"]}),
+        (
+            _("Provider account"),
+            {
+                "fields": ["account", "secret_file", "secret_env", "api_base"],
+                "description": _(
+                    "The secret (for Twilio, the auth token) stays in a file or an environment "
+                    "variable on the server: name one of them, never paste the secret here."
+                ),
+            },
+        ),
+        (
+            _("Webhook addresses"),
+            {
+                "fields": ["inbound_url", "status_url"],
+                "description": _(
+                    "Paste the first into the provider's console as the address for incoming "
+                    "messages. The second is sent with every text, for its delivery status."
+                ),
+            },
+        ),
+        (_("Conversations"), {"fields": ["urgency", "conversation_days"]}),
+    ]
+
+    def get_fieldsets(self, request: Any, obj: Channel | None = None) -> Any:
+        keyword_fields = [_keyword_field(code) for code, _name in settings.LANGUAGES]
+        fieldsets = [*self.fieldsets, (_("Keywords"), {"fields": keyword_fields})]
+        if obj is None:  # a new channel has no addresses until it is saved
+            return [f for f in fieldsets if f[0] != _("Webhook addresses")]
+        return fieldsets
+
+    @admin.display(description=_("incoming messages"))
+    def inbound_url(self, obj: Channel) -> SafeString:
+        return format_html("<code>{}</code>", obj.webhook_url("inbound"))
+
+    @admin.display(description=_("delivery status"))
+    def status_url(self, obj: Channel) -> SafeString:
+        return format_html("<code>{}</code>", obj.webhook_url("status"))
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(AuditedAdmin[CannedReply]):
+    list_display = ["title", "language", "active"]
+    list_filter = ["language", "active"]
+    search_fields = ["title", "text"]

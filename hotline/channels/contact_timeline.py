@@ -1,0 +1,49 @@
+"""A contact's texts on its timeline (contacts.timeline): each message received or sent, with
+what was sent (a reply, a referral, a resource, the automatic reply) and where its delivery
+stands. The contacts room may not import channels, so channels adds them through the hook."""
+
+from collections.abc import Iterable
+
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from hotline.accounts.access import Viewer
+from hotline.channels.models import Direction, Message, MessageStatus, Purpose
+from hotline.contacts.models import Contact
+from hotline.contacts.timeline import Entry
+
+EXCERPT = 160  # characters: the whole text is in the conversation above
+
+
+def _labels() -> dict[str, str]:
+    return {
+        Purpose.MESSAGE: _("Text received"),
+        Purpose.AUTO_REPLY: _("Automatic reply sent by text"),
+        Purpose.REPLY: _("Reply sent by text"),
+        Purpose.REFERRAL: _("Referral sent by text"),
+        Purpose.RESOURCE: _("Resource sent by text"),
+    }
+
+
+def text_entries(contact: Contact, viewer: Viewer) -> Iterable[Entry]:
+    # Whoever may open the contact sees its texts (the page shows the conversation to them).
+    if not viewer.has_perm("contacts.view_contact", contact):
+        return []
+    labels, statuses = _labels(), dict(MessageStatus.choices)
+    entries = []
+    for message in Message.objects.filter(conversation__contact_id=contact.pk).select_related(
+        "sent_by"
+    ):
+        excerpt = Truncator(" · ".join(message.body.split("\n"))).chars(EXCERPT)
+        if message.direction == Direction.OUT:
+            excerpt = f"{excerpt} ({statuses.get(message.status, message.status)})"
+        entries.append(
+            Entry(
+                message.created_at,
+                f"text_{message.direction}",
+                labels.get(message.purpose, message.purpose),
+                message.sent_by.get_username() if message.sent_by else "",
+                excerpt,
+            )
+        )
+    return entries

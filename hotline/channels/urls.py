@@ -1,0 +1,12 @@
+"""The console's text pages (inside the language prefix); the providers' webhooks are in
+webhook_urls.py."""
+
+from django.urls import path
+
+from hotline.channels import views
+
+app_name = "texts"
+urlpatterns = [
+    path("console/contacts/<int:contact_id>/texts/reply/", views.reply, name="reply"),
+    path("console/contacts/<int:contact_id>/texts/send/", views.send, name="send"),
+]

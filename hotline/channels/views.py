@@ -1,0 +1,76 @@
+"""The console's texts: a reply, and a referral or resource sent by text, from a contact's page.
+Both go through `outbound.send_text`, whose gate refuses (and audits) what may not be sent; the
+page then says why. Nothing is sent from the request: the worker sends it."""
+
+from django.contrib import messages
+from django.core.exceptions import BadRequest
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hotline.accounts.access import AuthenticatedHttpRequest, require_perm
+from hotline.channels import compose, outbound
+from hotline.channels.forms import ReplyForm, SendForm
+from hotline.channels.models import Purpose
+from hotline.contacts.access import get_contact_for, get_referral_of, get_share_of
+from hotline.contacts.models import Contact
+
+
+def _back(contact: Contact) -> HttpResponse:
+    return redirect(reverse("contacts:detail", args=[contact.pk]) + "#texts")
+
+
+def _send(
+    request: AuthenticatedHttpRequest,
+    contact: Contact,
+    body: str,
+    purpose: str,
+    done: str,
+    asked_safe: bool = False,
+) -> HttpResponse:
+    try:
+        outbound.send_text(
+            contact, body, actor=request.user, purpose=purpose, asked_safe=asked_safe
+        )
+    except outbound.Refused as refused:
+        messages.error(request, _("Not sent: %(reason)s") % {"reason": refused.reason})
+    else:
+        messages.success(request, done)
+    return _back(contact)
+
+
+@require_perm("contacts.work")
+@require_POST
+def reply(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
+    form = ReplyForm(request.POST)
+    body = form.cleaned_data["body"] if form.is_valid() else ""
+    return _send(
+        request,
+        contact,
+        body,
+        Purpose.REPLY,
+        _("Reply queued: it is sent in a moment; its delivery shows below."),
+    )
+
+
+@require_perm("contacts.work")
+@require_POST
+def send(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
+    """A referral or a resource already given to the contact, sent by text in their language."""
+    contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest("Choose one referral or one resource to send.")
+    data = form.cleaned_data
+    if data["referral"]:
+        referral = get_referral_of(contact, data["referral"])
+        body, purpose = compose.referral_text(contact, referral), Purpose.REFERRAL
+        done = _("Referral queued by text: %(name)s.") % {"name": referral.service.name}
+    else:
+        shared = get_share_of(contact, data["resource"])
+        body, purpose = compose.resource_text(contact, shared), Purpose.RESOURCE
+        done = _("Resource queued by text: %(title)s.") % {"title": shared.resource.title}
+    return _send(request, contact, body, purpose, done, asked_safe=data["asked_safe"])

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hotline.audit.admin import AuditedAdmin
@@ -21,8 +22,9 @@ def _keyword_field(code: str) -> str:
     return f"keywords_{code}"
 
 
-class ChannelForm(forms.ModelForm[Channel]):
-    """The information keywords as one field per language ("HELP, INFO"), not JSON."""
+class _ChannelForm(forms.ModelForm[Channel]):
+    """The information keywords as one field per language ("HELP, INFO"), not JSON; the fields
+    are declared per language by ChannelForm below (Django admin needs them on the class)."""
 
     class Meta:
         model = Channel
@@ -44,13 +46,8 @@ class ChannelForm(forms.ModelForm[Channel]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         listed = self.instance.keywords if isinstance(self.instance.keywords, dict) else {}
-        for code, name in settings.LANGUAGES:
-            self.fields[_keyword_field(code)] = forms.CharField(
-                label=_("Information keywords (%(language)s)") % {"language": name},
-                required=False,
-                initial=", ".join(listed.get(code, [])),
-                help_text=_("Single words, separated by commas, such as HELP, INFO."),
-            )
+        for code, _name in settings.LANGUAGES:
+            self.initial[_keyword_field(code)] = ", ".join(listed.get(code, []))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -64,6 +61,20 @@ class ChannelForm(forms.ModelForm[Channel]):
                 keywords[code] = words
         self.instance.keywords = keywords
         return data
+
+
+ChannelForm = type(
+    "ChannelForm",
+    (_ChannelForm,),
+    {
+        _keyword_field(code): forms.CharField(
+            label=format_lazy("{} ({})", _("Information keywords"), name),
+            required=False,
+            help_text=_("Single words, separated by commas, such as HELP, INFO."),
+        )
+        for code, name in settings.LANGUAGES
+    },
+)
 
 
 class AutoReplyInline(admin.StackedInline[AutoReply, Channel]):

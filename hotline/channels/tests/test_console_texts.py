@@ -149,9 +149,7 @@ def test_a_specialist_replies_from_the_contact_page(
     assert "Not sent yet" in texts_part(shown.content.decode())
 
 
-def test_a_reply_the_plan_forbids_is_refused_in_words_and_only_audited(
-    channel, client_for
-) -> None:
+def test_a_reply_the_plan_forbids_is_refused_in_words_and_only_audited(channel, client_for) -> None:
     contact = texted(client_for("anonymous"), channel, "hello")
     Contact.objects.filter(pk=contact.pk).update(safe_to_text=False)
     client = client_for("specialist")
@@ -212,9 +210,7 @@ def test_a_reader_who_may_not_change_the_contact_sees_the_texts_but_no_form(
     assert not Message.objects.filter(direction=Direction.OUT).exists()
 
 
-def test_a_call_with_a_phone_can_be_texted_once_a_channel_is_active(
-    tmp_path, client_for
-) -> None:
+def test_a_call_with_a_phone_can_be_texted_once_a_channel_is_active(tmp_path, client_for) -> None:
     call = receive(Contact(channel="phone", caller_phone="(202) 555-0143"))
     client = client_for("specialist")
     assert 'id="texts"' not in page(client, call)  # no text channel: nothing to offer

@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from hotline.audit.models import AuditEvent
 from hotline.channels import demo, outbound
 from hotline.channels.local_twilio import LocalTwilio
 from hotline.channels.models import Channel, Direction, Message, MessageStatus, Purpose
+from hotline.contacts.actions import refer
 from hotline.contacts.models import Contact
+from hotline.directory.models import Organization, Service
 
 ACCOUNT = "AC" + "1" * 32
 
@@ -97,7 +100,7 @@ def wait_for(condition: Any, seconds: float = 15) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_texts_reach_the_queue_and_a_reply_comes_back_delivered(
-    live_server: Any, settings: Any, personas: dict[str, Any]
+    live_server: Any, settings: Any, personas: dict[str, Any], client_for: Any
 ) -> None:
     """The demo as its user runs it: texts posted to the live server's webhook become contacts
     (HELP answered automatically); a specialist's reply reaches the local Twilio, whose signed
@@ -116,17 +119,31 @@ def test_the_demo_texts_reach_the_queue_and_a_reply_comes_back_delivered(
         assert [m.conversation.contact_id for m in inbound] == [first.pk, first.pk, second.pk]
         assert Message.objects.filter(purpose=Purpose.AUTO_REPLY).count() == 1
 
-        reply = outbound.send_text(
-            first, "We are here. Are you safe now?", actor=personas["specialist"], purpose="reply"
+        # The specialist answers from the contact's page; the worker sends it.
+        client = client_for("specialist")
+        assert (
+            "Send reply" in client.get(reverse("contacts:detail", args=[first.pk])).content.decode()
         )
+        client.post(
+            reverse("texts:reply", args=[first.pk]), {"body": "We are here. Are you safe now?"}
+        )
+        reply = Message.objects.get(purpose=Purpose.REPLY)
         outbound.attempt(reply.pk, reply.created_at)
         assert [r["Body"] for r in twilio.sent()] == ["We are here. Are you safe now?"]
         wait_for(lambda: Message.objects.get(pk=reply.pk).status == MessageStatus.DELIVERED)
+        page = client.get(reverse("contacts:detail", args=[first.pk])).content.decode()
+        assert "Delivered" in page
 
+        # The person who asked not to be texted: a referral is refused with the reason.
         second.safe_to_text = False
         second.save(update_fields=["safe_to_text"])
-        with pytest.raises(outbound.Refused, match="plan says texting this person is not safe"):
-            outbound.send_text(
-                second, "A shelter: ...", actor=personas["specialist"], purpose="referral"
-            )
+        org = Organization.objects.create(name="Demo shelter org (fictional)", description="d")
+        service = Service.objects.create(organization=org, name="Demo shelter", status="active")
+        referral = refer(second, service, actor=personas["specialist"])
+        refused = client.post(
+            reverse("texts:send", args=[second.pk]), {"referral": referral.pk}, follow=True
+        )
+        assert "Not sent: The safe-contact plan says texting this person is not safe." in [
+            str(m) for m in refused.context["messages"]
+        ]
         assert len(twilio.requests) == 1

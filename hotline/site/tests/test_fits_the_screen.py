@@ -47,6 +47,8 @@ STRETCH: dict[str, dict[str, str]] = {
     "directory.Service": {"name": LONG_NAME, "description": LONG_TEXT, "url": LONG_URL},
     "directory.Location": {"name": LONG_NAME, "description": LONG_TEXT},
     "library.Resource": {"title": LONG_NAME, "summary": LONG_TEXT, "url": LONG_URL},
+    "channels.Message": {"body": LONG_TEXT},
+    "channels.CannedReply": {"title": LONG_NAME},
 }
 
 

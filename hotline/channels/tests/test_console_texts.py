@@ -377,3 +377,15 @@ def test_the_page_makes_as_many_queries_for_a_long_conversation_as_a_short_one(
         send_text(client_for("anonymous"), channel, SENDER, f"message {n}")
     assert Message.objects.filter(conversation__contact=contact).count() == 32
     assert queries(contact) == short
+
+
+def test_a_referral_to_a_spanish_speaker_is_texted_in_spanish(
+    channel, directory, client_for, personas
+) -> None:
+    contact = texted(client_for("anonymous"), channel, "AYUDA")
+    Contact.objects.filter(pk=contact.pk).update(safe_to_text=True)
+    referral = referred(contact, "Survivor legal clinic", personas)
+    client_for("specialist").post(reverse("texts:send", args=[contact.pk]), {"referral": referral})
+    sent = Message.objects.get(purpose=Purpose.REFERRAL)
+    assert "Teléfono: 312-555-0100" in sent.body
+    assert "Dirección: 100 Example Plaza" in sent.body

@@ -52,6 +52,10 @@ ROWS = [
     Row("channels:sms_inbound", everyone(404), method="post", kwargs=an_unknown_channel),
     Row("channels:sms_status", everyone(405), kwargs=an_unknown_channel),
     Row("channels:sms_status", everyone(404), method="post", kwargs=an_unknown_channel),
+    Row("channels:voice_inbound", everyone(405), kwargs=an_unknown_channel),
+    Row("channels:voice_inbound", everyone(404), method="post", kwargs=an_unknown_channel),
+    Row("channels:voice_status", everyone(405), kwargs=an_unknown_channel),
+    Row("channels:voice_status", everyone(404), method="post", kwargs=an_unknown_channel),
     Row("contacts:detail", only(WORKERS), kwargs=a_texted_contact),
     # The console's texts: whoever works contacts and may change this one (an open, unassigned
     # contact). With no text channel the gate refuses, and the page says why (a redirect).

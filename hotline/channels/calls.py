@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hotline.accounts.models import User
 from hotline.audit.actions import record
 from hotline.channels.models import CALL_RANK, Call, CallStatus, Channel
 from hotline.channels.providers import CallEvent
@@ -60,7 +61,7 @@ def _seconds(later: dt.datetime, earlier: dt.datetime) -> int:
     return max(0, round((later - earlier).total_seconds()))
 
 
-def _new_call(channel: Channel, event: CallEvent, at: dt.datetime) -> Call:
+def _new_call(channel: Channel, event: CallEvent, at: dt.datetime, actor: User | None) -> Call:
     number = caller_number(event.caller)
     contact = Contact(
         channel=ContactChannel.PHONE,
@@ -68,7 +69,7 @@ def _new_call(channel: Channel, event: CallEvent, at: dt.datetime) -> Call:
         urgency=channel.urgency,
         received_at=at,
     )
-    contact_actions.receive(contact)
+    contact_actions.receive(contact, actor=actor)
     return Call.objects.create(
         channel=channel,
         contact=contact,
@@ -79,7 +80,7 @@ def _new_call(channel: Channel, event: CallEvent, at: dt.datetime) -> Call:
     )
 
 
-def _apply(call: Call, event: CallEvent, at: dt.datetime) -> bool:
+def _apply(call: Call, event: CallEvent, at: dt.datetime, actor: User | None) -> bool:
     """The event's facts on the call; whether its status moved."""
     call.started_at = min(call.started_at, at)
     if event.status == CallStatus.IN_PROGRESS:
@@ -94,8 +95,9 @@ def _apply(call: Call, event: CallEvent, at: dt.datetime) -> bool:
         call.started_at = min(call.started_at, call.answered_at)
     if event.recorded:
         call.recorded = True
-    if not call.caller:
+    if not call.caller and caller_number(event.caller):
         call.caller = caller_number(event.caller)
+        contact_actions.caller_phone_learned(call.contact, call.caller, actor=actor)
     moved = RANK.get(event.status, 0) > RANK.get(call.status, 0)
     if moved:
         call.status = event.status
@@ -106,9 +108,10 @@ def _apply(call: Call, event: CallEvent, at: dt.datetime) -> bool:
     return moved
 
 
-def take(channel: Channel, event: CallEvent) -> CallResult:
+def take(channel: Channel, event: CallEvent, *, actor: User | None = None) -> CallResult:
     """Store one piece of news of a call: the call (and its contact) created by the first, the
-    call updated by the others. One transaction."""
+    call updated by the others. One transaction. `actor`: the account of the phone system that
+    posted it through the API (None for a provider's webhook)."""
     now = timezone.now()
     at = _when(event.at, now)
     with transaction.atomic():
@@ -121,17 +124,18 @@ def take(channel: Channel, event: CallEvent) -> CallResult:
         if call is None:
             try:
                 with transaction.atomic():
-                    call = _new_call(channel, event, at)
+                    call = _new_call(channel, event, at, actor)
                     new_contact = True
             except IntegrityError:
                 # The same call's other news was taken at the same moment: it made the call.
                 call = Call.objects.select_for_update().get(
                     channel=channel, provider_id=event.provider_id
                 )
-        moved = _apply(call, event, at)
+        moved = _apply(call, event, at, actor)
         call.save()
         record(
             "channels.call",
+            actor=actor,
             obj=call,
             detail={
                 "channel": channel.pk,

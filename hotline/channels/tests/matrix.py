@@ -92,6 +92,9 @@ ROWS = [
     Row("channels:sms_status", everyone(404), method="post", kwargs=an_unknown_channel),
     Row("channels:voice_inbound", everyone(405), kwargs=an_unknown_channel),
     Row("channels:voice_inbound", everyone(404), method="post", kwargs=an_unknown_channel),
+    # Calls from another phone system: an intake API token is the check (test_voice_api.py).
+    Row("api:calls-event", everyone(401), method="post"),
+    Row("api:calls-event", everyone(405)),
     Row("channels:voice_status", everyone(405), kwargs=an_unknown_channel),
     Row("channels:voice_status", everyone(404), method="post", kwargs=an_unknown_channel),
     Row("contacts:detail", only(WORKERS), kwargs=a_texted_contact),

@@ -20,9 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["setup"]:
-            line, created = call_demo.set_up()
-            self.stdout.write(("Added " if created else "Kept ") + f"{line.name}.")
-            for text in webhook_lines(line):
+            made, created = call_demo.set_up()
+            self.stdout.write(("Added " if created else "Kept ") + f"{made.name}.")
+            for text in webhook_lines(made):
                 self.stdout.write(text)
             return
         line = call_demo.channel()

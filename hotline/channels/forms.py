@@ -34,7 +34,7 @@ def interpreter_languages() -> list[tuple[str, str]]:
     names = {
         code: str(translation.get_language_info(code)["name_translated"])
         for code, info in LANG_INFO.items()
-        if "name" in info and "-" not in code
+        if "name" in info
     }
     return [("", str(_("Choose a language"))), *sorted(names.items(), key=lambda item: item[1])]
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.accounts.access import AuthenticatedHttpRequest, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, background, require_perm
 from hotline.channels import actions, compose, outbound, phone
 from hotline.channels.access import get_call_for
 from hotline.channels.forms import InterpreterForm, ReplyForm, SendForm
@@ -87,6 +87,15 @@ def send(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
 def calls(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The screen pop: who is calling now, and what the hotline knows of their number."""
     return render(request, "channels/calls.html", {"pops": phone.screen_pop(request)})
+
+
+@background
+@require_perm("contacts.work")
+@require_safe
+@never_cache
+def calls_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The screen pop's calls alone, for the page's own refresh script."""
+    return render(request, "channels/_screen_pop.html", {"pops": phone.screen_pop(request)})
 
 
 @require_perm("contacts.work")

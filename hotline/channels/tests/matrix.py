@@ -101,6 +101,12 @@ ROWS = [
     Row("contacts:detail", only(WORKERS), kwargs=a_called_contact),
     # The screen pop: whoever works contacts (the call above is shown, with its history).
     Row("calls:screen_pop", only(WORKERS), kwargs=lambda p: (a_call(p), {})[1]),
+    # Its refresh (a background view: a signed-out script is told to sign in, 401).
+    Row(
+        "calls:screen_pop_rows",
+        {**only(WORKERS), "anonymous": 401},
+        kwargs=lambda p: (a_call(p), {})[1],
+    ),
     Row(
         "calls:interpreter",
         only(WORKERS, 302),

@@ -216,3 +216,33 @@ def test_only_who_may_change_the_contact_records_an_interpreter(
     call.refresh_from_db()
     assert call.interpreter_minutes is None
     assert call.status == CallStatus.RINGING
+
+
+def test_the_abandoned_calls_take_the_same_queries_for_1_or_5(channel, personas) -> None:
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from hotline.channels.phone import abandoned_section
+
+    def count_for(n: int) -> int:
+        Call.objects.all().delete()
+        for i in range(n):
+            end(channel, ring(channel, caller=f"+1202555017{i}", seconds_ago=60), "busy")
+        request = RequestFactory().get("/")
+        request.user = personas["supervisor"]
+        with CaptureQueriesContext(connection) as queries:
+            found = abandoned_section(request)  # type: ignore[arg-type]
+        assert found is not None and len(found.context["rows"]) == n
+        return len(queries)
+
+    assert count_for(1) == count_for(5)
+
+
+def test_a_call_is_on_its_contacts_timeline(channel, client_for) -> None:
+    call = ring(channel, seconds_ago=30)
+    end(channel, call, "no-answer", Timestamp=timestamp(NOW))
+    page = client_for("specialist").get(reverse("contacts:detail", args=[call.contact_id]))
+    text = page.content.decode()
+    timeline = text[text.index('class="timeline"') :]
+    assert "Phone call" in timeline and "Not answered · rang 30 s" in timeline

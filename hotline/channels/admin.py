@@ -1,6 +1,6 @@
-"""Django admin for administrators: text channels (with their automatic replies) and canned
-replies. A channel's secret is never here: the row names the file or the environment variable
-that holds it. Its webhook addresses are shown to paste into the provider's console. Every
+"""Django admin for administrators: text channels (with their automatic replies), phone lines,
+and canned replies. A channel's secret is never here: the row names the file or the environment
+variable that holds it. Its webhook addresses are shown to paste into the provider's console. Every
 change writes an audit event (AuditedAdmin)."""
 
 from typing import Any
@@ -41,6 +41,7 @@ class _ChannelForm(forms.ModelForm[Channel]):
             "api_base",
             "urgency",
             "conversation_days",
+            "forward_to",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -107,11 +108,14 @@ class ChannelAdmin(AuditedAdmin[Channel]):
                 "fields": ["inbound_url", "status_url"],
                 "description": _(
                     "Paste the first into the provider's console as the address for incoming "
-                    "messages. The second is sent with every text, for its delivery status."
+                    "messages (a text line) or for a call that comes in (a phone line). The "
+                    "second is sent with every text, for its delivery status; a phone line that "
+                    "forwards nowhere takes it as the number's call status callback."
                 ),
             },
         ),
         (_("Conversations"), {"fields": ["urgency", "conversation_days"]}),
+        (_("Phone calls"), {"fields": ["forward_to"]}),
     ]
 
     def get_fieldsets(self, request: Any, obj: Channel | None = None) -> Any:
@@ -121,11 +125,11 @@ class ChannelAdmin(AuditedAdmin[Channel]):
             return [f for f in fieldsets if f[0] != _("Webhook addresses")]
         return fieldsets
 
-    @admin.display(description=_("incoming messages"))
+    @admin.display(description=_("incoming messages or calls"))
     def inbound_url(self, obj: Channel) -> SafeString:
         return format_html("<code>{}</code>", obj.webhook_url("inbound"))
 
-    @admin.display(description=_("delivery status"))
+    @admin.display(description=_("status callbacks"))
     def status_url(self, obj: Channel) -> SafeString:
         return format_html("<code>{}</code>", obj.webhook_url("status"))
 

@@ -130,11 +130,6 @@ rules.add_perm(
 # nothing else); a supervisor also to a closed one.
 rules.add_perm("contacts.add_note", (is_contact_worker & contact_is_open) | is_supervisor)
 
-# Phone calls: whoever works contacts sees the calls coming in and the caller's history (the
-# screen pop); the caller's number itself only those who answer and call back (specialists and
-# supervisors): to the others it is shown masked, its last four digits only.
-rules.add_perm("channels.view_caller_number", has_role(Role.SPECIALIST, Role.SUPERVISOR))
-
 # Text channels, their automatic replies and the canned replies are administrators' (Django
 # admin); a channel is switched off, never deleted (its conversations keep it).
 for model in ["channel", "autoreply", "cannedreply"]:

@@ -3,9 +3,9 @@ with its caller's earlier contacts and cases), a contact's Calls section (with t
 form), and the supervisor's abandoned calls. Registered with `contacts.sections` (channels sits
 above contacts).
 
-Whoever works contacts sees them, as they see caller history; the caller's number itself only
-who holds `channels.view_caller_number` (specialists and supervisors), masked for the others.
-Showing calls is audited, naming them by id."""
+Whoever works contacts sees them, with the caller's number, as they see caller history and a
+contact's own number (program staff call back the messages taken after hours): no role that
+sees calls may not see numbers, so none is masked. Showing calls is audited, naming them by id."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hotline.accounts.access import AuthenticatedHttpRequest, Viewer
+from hotline.accounts.access import AuthenticatedHttpRequest
 from hotline.audit.actions import record
 from hotline.channels.forms import InterpreterForm
 from hotline.channels.models import Call, CallStatus
@@ -32,18 +32,8 @@ ABANDONED_FOR = dt.timedelta(hours=24)
 ABANDONED_SHOWN = 20
 
 
-def mask(number: str) -> str:
-    """The number as someone who may not see it is shown it: its last four digits."""
-    digits = [c for c in number if c.isdigit()]
-    if not digits:
-        return ""
-    return "••• " + "".join(digits[-4:])
-
-
-def number_for(viewer: Viewer, number: str) -> str:
-    if not number:
-        return _("number withheld")
-    return number if viewer.has_perm("channels.view_caller_number") else mask(number)
+def number_for(number: str) -> str:
+    return number or _("number withheld")
 
 
 def language_name(code: str) -> str:
@@ -61,12 +51,12 @@ class Row:
     url: str  # the contact's page
 
 
-def rows(viewer: Viewer, calls: list[Call]) -> list[Row]:
+def rows(calls: list[Call]) -> list[Row]:
     statuses = dict(CallStatus.choices)
     return [
         Row(
             call=c,
-            number=number_for(viewer, c.caller),
+            number=number_for(c.caller),
             status=str(statuses.get(c.status, c.status)),
             url=reverse("contacts:detail", args=[c.contact_id]),
         )
@@ -103,7 +93,7 @@ def screen_pop(request: AuthenticatedHttpRequest) -> list[Pop]:
             contact=row.call.contact,
             history=history.caller_history(row.call.contact, request.user, SCREEN_POP_HISTORY),
         )
-        for row in rows(request.user, calls)
+        for row in rows(calls)
     ]
 
 
@@ -139,7 +129,7 @@ def calls_section(request: AuthenticatedHttpRequest, contact: Contact) -> Sectio
             "form": forms.get(row.call.pk),
             "form_url": reverse("calls:interpreter", args=[row.call.pk]),
         }
-        for row in rows(request.user, calls)
+        for row in rows(calls)
     ]
     return Section("channels/_calls.html", {"entries": entries, "may_change": may_change})
 
@@ -170,6 +160,4 @@ def abandoned_section(request: AuthenticatedHttpRequest) -> Section | None:
         actor=request.user,
         detail={"page": "abandoned", "calls": ",".join(str(c.pk) for c in calls)},
     )
-    return Section(
-        "channels/_abandoned_calls.html", {"rows": rows(request.user, calls), "more": more}
-    )
+    return Section("channels/_abandoned_calls.html", {"rows": rows(calls), "more": more})

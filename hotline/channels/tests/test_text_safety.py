@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from conftest import in_service_hours
 from hotline.audit.models import AuditEvent
 from hotline.channels import outbound
 from hotline.channels.models import (
@@ -41,7 +42,13 @@ def channel(tmp_path: Any) -> Channel:
 
 
 def a_call(**fields: Any) -> Contact:
-    values = {"channel": "phone", "caller_phone": "(202) 555-0143", **fields}
+    values = {
+        "channel": "phone",
+        "caller_phone": "(202) 555-0143",
+        # New work, not a message taken after hours (whose acknowledgement is its first response).
+        "received_at": in_service_hours(),
+        **fields,
+    }
     return receive(Contact(**values))
 
 

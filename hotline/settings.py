@@ -190,7 +190,12 @@ SWEEP_JOBS = [
     "hotline.audit.checkpoints.write_when_due",
     # Texts not sent yet: retries that are due, and those whose worker died mid-send.
     "hotline.channels.outbound.send_due",
+    # Email channels' mailboxes, each read every EMAIL_POLL_SECONDS.
+    "hotline.channels.mail_inbound.poll_due",
 ]
+EMAIL_POLL_SECONDS = envint("EMAIL_POLL_SECONDS", 60)
+# An email over this size is taken as its header only, with a note (the mailbox keeps it).
+EMAIL_MAX_BYTES = envint("EMAIL_MAX_BYTES", 25 * 1024 * 1024)
 # A crisis contact nobody has claimed is alerted again after this many minutes.
 CRISIS_REALERT_MINUTES = envint("CRISIS_REALERT_MINUTES", 5)
 

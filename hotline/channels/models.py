@@ -28,10 +28,21 @@ from hotline.lib.idempotency import IdempotencyRecord
 
 class Kind(models.TextChoices):
     SMS = "sms", _("Text messages (SMS)")
+    EMAIL = "email", _("Email")
 
 
 class Provider(models.TextChoices):
     TWILIO = "twilio", _("Twilio")
+    MAILBOX = "mailbox", _("Mailbox (IMAP in, SMTP out)")
+
+
+class MailSecurity(models.TextChoices):
+    TLS = "tls", _("TLS (usually port 993)")
+    STARTTLS = "starttls", _("STARTTLS (usually port 143)")
+    NONE = "none", _("None (a server on this machine only)")
+
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 def new_public_id() -> str:
@@ -100,6 +111,23 @@ class Channel(models.Model):
         blank=True,
         help_text=_("Per language, the single words that get the automatic information reply."),
     )
+    # An email channel's mailbox (IMAP); the password is the channel's secret.
+    mail_host = models.CharField(_("IMAP server"), max_length=200, blank=True)
+    mail_port = models.PositiveIntegerField(_("IMAP port"), null=True, blank=True)
+    mail_security = models.CharField(
+        _("IMAP connection security"),
+        max_length=10,
+        choices=MailSecurity.choices,
+        default=MailSecurity.TLS,
+    )
+    mail_user = models.CharField(_("IMAP user name"), max_length=200, blank=True)
+    mail_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX")
+    # What the worker has taken: the folder's UIDVALIDITY and the highest UID taken under it.
+    mail_uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
+    mail_last_uid = models.BigIntegerField(default=0, editable=False)
+    next_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last poll's failure in words (no personal data), "" after a poll that worked.
+    mail_error = models.CharField(_("last mailbox error"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ChannelQuerySet.as_manager()
@@ -117,10 +145,38 @@ class Channel(models.Model):
             raise ValidationError(
                 _("Name either a file or an environment variable that holds the secret.")
             )
+        if self.kind == Kind.EMAIL:
+            self._clean_mailbox()
+            return
         normalized = lookup.normalize_phone(self.address)
         if self.kind == Kind.SMS and not normalized:
             raise ValidationError({"address": _("Enter the number as +15551234567.")})
         self.address = normalized or self.address
+
+    def _clean_mailbox(self) -> None:
+        from django.core.validators import validate_email
+
+        errors: dict[str, Any] = {}
+        self.address = lookup.normalize_email(self.address)
+        try:
+            validate_email(self.address)
+        except ValidationError:
+            errors["address"] = _("Enter the address people write to, as help@example.org.")
+        if self.provider != Provider.MAILBOX:
+            errors["provider"] = _("An email channel reads a mailbox.")
+        if not self.mail_host:
+            errors["mail_host"] = _("Enter the IMAP server's host name.")
+        if not self.mail_user:
+            errors["mail_user"] = _("Enter the IMAP user name.")
+        if self.mail_security == MailSecurity.NONE and self.mail_host not in LOOPBACK:
+            errors["mail_security"] = _(
+                "Without TLS the password would cross the network in the clear: only a server "
+                "on this machine (127.0.0.1) may be read without it."
+            )
+        if errors:
+            raise ValidationError(errors)
+        if self.mail_port is None:
+            self.mail_port = 993 if self.mail_security == MailSecurity.TLS else 143
 
     def secret(self) -> str:
         """The provider secret, read now from where the row says; never stored in the row."""
@@ -215,7 +271,10 @@ class Correspondent(models.Model):
 def address_hash(address: str) -> str:
     """A correspondent's keyed hash: the phone number's (the same one the console searches
     with), or, for a sender that is no number (an alphanumeric sender id), a hash of its own
-    kind, so that two such senders never share the empty hash."""
+    kind, so that two such senders never share the empty hash; an email address's is the one
+    the console searches with."""
+    if "@" in address:
+        return lookup.email_hash(address)
     return lookup.phone_hash(address) or lookup.lookup_hash("address", address.strip())
 
 
@@ -249,6 +308,7 @@ class Purpose(models.TextChoices):
 
     MESSAGE = "message", _("Message")
     AUTO_REPLY = "auto_reply", _("Automatic reply")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
     REPLY = "reply", _("Reply")
     REFERRAL = "referral", _("Referral")
     RESOURCE = "resource", _("Resource")
@@ -283,10 +343,16 @@ class Message(models.Model):
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.MESSAGE)
-    # The provider's id (Twilio's MessageSid); an outbound message has none until accepted.
-    provider_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.MESSAGE)
+    # The provider's id (Twilio's MessageSid; an email's Message-ID, without its brackets); an
+    # outbound text has none until accepted, an outbound email has its own from the start.
+    provider_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    subject = models.CharField(max_length=300, blank=True)  # an email's: personal data
     body = models.TextField(blank=True)  # personal data
+    # An email's In-Reply-To and References (inbound), or those it was sent with (outbound).
+    references = models.JSONField(default=list, blank=True)
+    # Sent by a program, not a person (an auto-reply, a list): never answered automatically.
+    automatic = models.BooleanField(default=False)
     # [{"type": "image/jpeg", "url": "https://api.twilio.com/..."}]: recorded, not fetched.
     media = models.JSONField(default=list, blank=True)
     segments = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -20,7 +20,8 @@ Noise: our own messages (from the channel's address) are not taken; a bounce (a 
 status notification) is recorded against the message it bounces, through the same status path
 as a text's delivery report, and makes no contact; mail sent by a program (auto-replies,
 lists, bulk: `mail_parse`) is taken like any other, marked automatic, and never answered
-automatically.
+automatically. The automatic answer there is: the acknowledgement of a new contact whose SLA
+policy acknowledges (a non-urgent email received out of hours), sent once per conversation.
 """
 
 import datetime as dt
@@ -35,7 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hotline.audit.actions import record
-from hotline.channels import mail_parse
+from hotline.channels import mail_parse, outbound
 from hotline.channels.inbound import record_status
 from hotline.channels.models import (
     Channel,
@@ -209,6 +210,10 @@ def take(
                 "media": len(message.media),
             },
         )
+        if new_contact and conversation.contact.acknowledged_at and not parsed.automatic:
+            # The policy acknowledges (a non-urgent email out of hours): once, at the start of
+            # the conversation, and never to a program (no mail loops).
+            outbound.acknowledge(conversation, now)
     return Taken("new" if new_contact else "joined", message, conversation, threaded_by)
 
 

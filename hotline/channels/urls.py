@@ -9,4 +9,5 @@ app_name = "texts"
 urlpatterns = [
     path("console/contacts/<int:contact_id>/texts/reply/", views.reply, name="reply"),
     path("console/contacts/<int:contact_id>/texts/send/", views.send, name="send"),
+    path("console/contacts/<int:contact_id>/emails/reply/", views.email_reply, name="email_reply"),
 ]

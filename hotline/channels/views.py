@@ -1,4 +1,5 @@
-"""The console's texts: a reply, and a referral or resource sent by text, from a contact's page.
+"""The console's texts: a reply, and a referral or resource sent by text, from a contact's page;
+and the email reply in an email conversation.
 Both go through `outbound.send_text`, whose gate refuses (and audits) what may not be sent; the
 page then says why. Nothing is sent from the request: the worker sends it."""
 
@@ -54,6 +55,24 @@ def reply(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
         Purpose.REPLY,
         _("Reply queued: it is sent in a moment; its delivery shows below."),
     )
+
+
+@require_perm("contacts.work")
+@require_POST
+def email_reply(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
+    """An email answer in the contact's email conversation, threaded to the person's mail."""
+    contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
+    form = ReplyForm(request.POST)
+    body = form.cleaned_data["body"] if form.is_valid() else ""
+    try:
+        outbound.send_email(contact, body, actor=request.user)
+    except outbound.Refused as refused:
+        messages.error(request, _("Not sent: %(reason)s") % {"reason": refused.reason})
+    else:
+        messages.success(
+            request, _("Email queued: it is sent in a moment; its delivery shows below.")
+        )
+    return redirect(reverse("contacts:detail", args=[contact.pk]) + "#emails")
 
 
 @require_perm("contacts.work")

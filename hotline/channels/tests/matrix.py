@@ -72,4 +72,14 @@ ROWS = [
         data=lambda p: {"referral": "999999"},
     ),
     Row("texts:send", only(WORKERS, 405), kwargs=a_contact),
+    # The email reply: the same people; a contact that did not write by email is refused in
+    # words on the page (a redirect), nothing sent.
+    Row(
+        "texts:email_reply",
+        only(WORKERS, 302),
+        method="post",
+        kwargs=a_contact,
+        data=lambda p: {"body": "Matrix reply (fictional)"},
+    ),
+    Row("texts:email_reply", only(WORKERS, 405), kwargs=a_contact),
 ]

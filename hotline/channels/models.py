@@ -119,9 +119,10 @@ class Channel(models.Model):
         max_length=10,
         choices=MailSecurity.choices,
         default=MailSecurity.TLS,
+        blank=True,
     )
     mail_user = models.CharField(_("IMAP user name"), max_length=200, blank=True)
-    mail_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX")
+    mail_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX", blank=True)
     # What the worker has taken: the folder's UIDVALIDITY and the highest UID taken under it.
     mail_uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
     mail_last_uid = models.BigIntegerField(default=0, editable=False)
@@ -158,6 +159,8 @@ class Channel(models.Model):
 
         errors: dict[str, Any] = {}
         self.address = lookup.normalize_email(self.address)
+        self.mail_security = self.mail_security or MailSecurity.TLS
+        self.mail_folder = self.mail_folder.strip() or "INBOX"
         try:
             validate_email(self.address)
         except ValidationError:

@@ -36,9 +36,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hotline.audit.actions import record
-from hotline.channels import mail_parse, outbound
+from hotline.channels import attachments, mail_parse, outbound
 from hotline.channels.inbound import record_status
 from hotline.channels.models import (
+    Attachment,
+    AttachmentState,
     Channel,
     Conversation,
     Correspondent,
@@ -192,11 +194,11 @@ def take(
             body=parsed.body,
             references=[*parsed.references, *parsed.in_reply_to][-mail_parse.MAX_REFERENCES :],
             automatic=parsed.automatic,
-            media=[{"type": a.content_type, "size": a.size} for a in parsed.attachments],
             status=MessageStatus.RECEIVED,
             created_at=now,
             status_at=now,
         )
+        kept = _keep_attachments(message, parsed.attachments)
         record(
             "channels.message_in",
             obj=message,
@@ -207,7 +209,8 @@ def take(
                 "new_contact": new_contact,
                 "threaded_by": threaded_by,
                 "automatic": parsed.auto_reason,
-                "media": len(message.media),
+                "attachments": len(parsed.attachments),
+                "attachments_kept": kept,
             },
         )
         if new_contact and conversation.contact.acknowledged_at and not parsed.automatic:
@@ -215,6 +218,34 @@ def take(
             # the conversation, and never to a program (no mail loops).
             outbound.acknowledge(conversation, now)
     return Taken("new" if new_contact else "joined", message, conversation, threaded_by)
+
+
+def _keep_attachments(message: Message, files: list[mail_parse.Attachment]) -> int:
+    """Each attachment recorded, and kept when within the limits (per file, then per message,
+    in the order they came); how many were kept."""
+    room = settings.EMAIL_ATTACHMENTS_MAX_BYTES
+    kept = 0
+    for file in files:
+        row = Attachment(
+            message=message,
+            filename=file.filename,
+            declared_type=file.content_type,
+            size=file.size,
+        )
+        if not file.size:
+            row.state = AttachmentState.EMPTY
+        elif file.size > settings.EMAIL_ATTACHMENT_MAX_BYTES:
+            row.state = AttachmentState.TOO_LARGE
+        elif file.size > room:
+            row.state = AttachmentState.MESSAGE_FULL
+        else:
+            row.stored_name, row.sha256 = attachments.store(file.data)
+            row.detected_type = attachments.detect(file.data)
+            row.state = AttachmentState.STORED
+            room -= file.size
+            kept += 1
+        row.save()
+    return kept
 
 
 def _too_large(parsed: mail_parse.ParsedEmail, size: int) -> mail_parse.ParsedEmail:

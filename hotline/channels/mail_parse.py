@@ -11,8 +11,8 @@ senders label the superset's text with the older name.
 
 HTML is never rendered: an HTML part becomes plain text here (tags dropped, scripts and styles
 with their content, block elements as line breaks), and the page shows that text escaped. When a
-message has both, the text part is taken. Attachments are counted with their declared type and
-size, not kept (not yet).
+message has both, the text part is taken. Attachments come with their declared type, size,
+file name (as text, its last path segment) and bytes; `attachments.py` keeps them.
 
 What kind of mail it is, for the loop rules: `automatic` when it says so (Auto-Submitted other
 than "no", Precedence bulk/list/junk, a List-Id, X-Autoreply, X-Auto-Response-Suppress), and
@@ -53,8 +53,10 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Attachment:
-    content_type: str
+    content_type: str  # as the sender declared it
     size: int
+    filename: str = ""  # the sender's, as text to show (never a path)
+    data: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,16 @@ def _part_text(part: Message) -> str:
     return decode(payload, part.get_content_charset())
 
 
+def _filename(part: Message) -> str:
+    """The sender's file name as text to show: its last path segment, no control characters."""
+    try:
+        name = part.get_filename() or ""
+    except Exception:  # a broken parameter: the file is kept, nameless
+        name = ""
+    name = clean(str(name)).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return "" if name in (".", "..") else name[:200]
+
+
 def _automatic(message: Message) -> str:
     auto = header(message, "Auto-Submitted").lower()
     if auto and not auto.startswith("no"):
@@ -301,8 +313,8 @@ def parse(raw: bytes) -> ParsedEmail:
             continue
         if disposition == "attachment" or not kind.startswith("text/"):
             payload = part.get_payload(decode=True)
-            size = len(payload) if isinstance(payload, bytes) else 0
-            attachments.append(Attachment(kind[:100], size))
+            data = payload if isinstance(payload, bytes) else b""
+            attachments.append(Attachment(kind[:100], len(data), _filename(part), data))
             continue
         if kind == "text/plain" and plain is None:
             plain = _part_text(part)

@@ -393,6 +393,35 @@ class Message(models.Model):
         return f"message {self.pk}"
 
 
+class AttachmentState(models.TextChoices):
+    STORED = "stored", _("Kept")
+    TOO_LARGE = "too_large", _("Not kept: larger than one file may be")
+    MESSAGE_FULL = "message_full", _("Not kept: the message's attachments are too large together")
+    EMPTY = "empty", _("Not kept: empty")
+
+
+class Attachment(models.Model):
+    """A file that came with an email. Kept (when within the limits) under a generated name in
+    settings.EMAIL_ATTACHMENT_DIR, never under the sender's file name, which is kept only as
+    text to show; its type is what its content is, whatever the sender declared. Staff download
+    it; the server never opens, renders or previews it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    stored_name = models.CharField(max_length=64, blank=True, editable=False)
+    filename = models.CharField(max_length=200, blank=True)  # the sender's: personal data
+    declared_type = models.CharField(max_length=100, blank=True)
+    detected_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=20, choices=AttachmentState.choices)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk}"
+
+
 class WebhookKey(IdempotencyRecord):
     """A provider request already taken (its idempotency token, or its message id and status):
     a retry gets the first response and stores nothing new."""

@@ -114,6 +114,8 @@ def _latest(
     """The conversation's latest SHOWN messages in order and how many came before; the view
     audited."""
     latest = conversation.messages.select_related("sent_by").order_by("-created_at", "-pk")
+    if conversation.channel.kind == Kind.EMAIL:
+        latest = latest.prefetch_related("attachments")
     messages = list(latest[: SHOWN + 1])[::-1]
     earlier = 0
     if len(messages) > SHOWN:
@@ -201,6 +203,7 @@ def emails_section(request: AuthenticatedHttpRequest, contact: Contact) -> Secti
         "earlier": earlier,
         "may_send": may_send,
         "reply_url": reverse("texts:email_reply", args=[contact.pk]),
+        "attachment_url": reverse("texts:attachment", args=[contact.pk, 0]).removesuffix("0/"),
         "max_length": outbound.MAX_EMAIL_LENGTH,
     }
     if may_send:

@@ -3,16 +3,20 @@ and the email reply in an email conversation.
 Both go through `outbound.send_text`, whose gate refuses (and audits) what may not be sent; the
 page then says why. Nothing is sent from the request: the worker sends it."""
 
+import mimetypes
+
 from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.access import AuthenticatedHttpRequest, require_perm
-from hotline.channels import compose, outbound
+from hotline.audit.actions import record
+from hotline.channels import attachments, compose, outbound
+from hotline.channels.access import get_attachment_of
 from hotline.channels.forms import ReplyForm, SendForm
 from hotline.channels.models import Purpose
 from hotline.contacts.access import get_contact_for, get_referral_of, get_share_of
@@ -73,6 +77,31 @@ def email_reply(request: AuthenticatedHttpRequest, contact_id: int) -> HttpRespo
             request, _("Email queued: it is sent in a moment; its delivery shows below.")
         )
     return redirect(reverse("contacts:detail", args=[contact.pk]) + "#emails")
+
+
+@require_perm("contacts.work")
+@require_GET
+def attachment(
+    request: AuthenticatedHttpRequest, contact_id: int, attachment_id: int
+) -> FileResponse:
+    """An email attachment, as a download for whoever may see the contact: always
+    application/octet-stream and `Content-Disposition: attachment` under a generated name, so
+    that no browser opens or renders it here; audited."""
+    contact = get_contact_for(request.user, contact_id)
+    kept = get_attachment_of(contact, attachment_id)
+    record(
+        "channels.attachment_download",
+        actor=request.user,
+        obj=kept,
+        detail={"contact": contact.pk, "type": kept.detected_type},
+    )
+    extension = mimetypes.guess_extension(kept.detected_type) or ".bin"
+    return FileResponse(
+        attachments.path_of(kept.stored_name).open("rb"),
+        as_attachment=True,
+        filename=f"attachment-{kept.pk}{extension}",
+        content_type="application/octet-stream",
+    )
 
 
 @require_perm("contacts.work")

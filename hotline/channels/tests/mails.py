@@ -166,3 +166,18 @@ def bounce(bounced_id: str, status: str = "5.1.1") -> bytes:
         "--b1--\r\n"
     )
     return head + b"\r\n" + body.encode()
+
+
+def with_attachment(data: bytes, filename: str, declared: str, **kwargs: Any) -> bytes:
+    """A text email with one attachment, base64-encoded as mail programs send it."""
+    head = headers(extra='Content-Type: multipart/mixed; boundary="part"', **kwargs)
+    body = (
+        b"--part\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the file.\r\n"
+        b"--part\r\n"
+        + f'Content-Type: {declared}; name="{filename}"\r\n'.encode()
+        + f'Content-Disposition: attachment; filename="{filename}"\r\n'.encode()
+        + b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(data).replace(b"\n", b"\r\n")
+        + b"--part--\r\n"
+    )
+    return head + b"\r\n" + body

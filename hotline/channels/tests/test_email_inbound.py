@@ -146,7 +146,8 @@ def test_a_nested_multipart_email_gives_its_text_part_and_counts_its_attachment(
     mail_inbound.poll(channel)
     message = only_message()
     assert message.body == "Olá, I am writing from the shelter."
-    assert message.media == [{"type": "application/pdf", "size": 18}]
+    (kept,) = message.attachments.all()
+    assert (kept.filename, kept.detected_type, kept.size) == ("letter.pdf", "application/pdf", 18)
 
 
 def test_an_email_over_the_size_limit_is_taken_as_its_header_with_a_note(

@@ -305,6 +305,14 @@ def poll_due(now: dt.datetime) -> int:
             logger.warning("email channel %s: %s", channel.pk, error)
             Channel.objects.filter(pk=channel.pk).update(mail_error=str(error)[:200])
             continue
+        except Exception as error:
+            # Anything else (a broken connection mid-read, a bug): the other channels are still
+            # read; only the kind of error is kept, since its text may quote a message.
+            logger.error("email channel %s: reading failed (%s)", channel.pk, type(error).__name__)
+            Channel.objects.filter(pk=channel.pk).update(
+                mail_error=f"Reading the mailbox failed ({type(error).__name__})."
+            )
+            continue
         if count >= POLL_BATCH:
             # More are waiting: read on at the next sweep rather than after a full interval.
             Channel.objects.filter(pk=channel.pk).update(next_poll_at=now)

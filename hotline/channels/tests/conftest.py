@@ -50,3 +50,15 @@ def smtp(settings: object) -> Iterator[SmtpSink]:
         yield sink
     finally:
         sink.stop()
+
+
+@pytest.fixture
+def no_acknowledgements(db: None) -> None:
+    """The default policies acknowledge a non-urgent contact received out of hours: the email
+    tests would then find an acknowledgement beside each message depending on the hour they run.
+    Those that test it make a policy of their own."""
+    from hotline.hours.models import SlaPolicy
+
+    for policy in SlaPolicy.objects.filter(acknowledge=True):
+        policy.acknowledge = False
+        policy.save()  # save(), not update(): the per-process policies follow the signal

@@ -16,7 +16,7 @@ PDF = b"%PDF-1.4\n% fictional letter\n"
 
 
 @pytest.fixture
-def channel(mailbox, monkeypatch) -> Channel:
+def channel(mailbox, monkeypatch, no_acknowledgements) -> Channel:
     return mails.make_channel(mailbox, monkeypatch)
 
 

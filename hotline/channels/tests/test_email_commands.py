@@ -11,7 +11,9 @@ from hotline.channels.tests import mails
 pytestmark = pytest.mark.django_db
 
 
-def test_add_email_channel_adds_a_mailbox_the_worker_reads(mailbox, tmp_path, capsys) -> None:
+def test_add_email_channel_adds_a_mailbox_the_worker_reads(
+    mailbox, tmp_path, capsys, no_acknowledgements
+) -> None:
     password = tmp_path / "imap-password"
     password.write_text(mailbox.password + "\n")
     call_command(

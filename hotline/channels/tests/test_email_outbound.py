@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def channel(mailbox, monkeypatch) -> Channel:
+def channel(mailbox, monkeypatch, no_acknowledgements) -> Channel:
     return mails.make_channel(mailbox, monkeypatch)
 
 

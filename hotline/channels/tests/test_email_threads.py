@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def channel(mailbox, monkeypatch) -> Channel:
+def channel(mailbox, monkeypatch, no_acknowledgements) -> Channel:
     return mails.make_channel(mailbox, monkeypatch)
 
 
@@ -99,4 +99,4 @@ def test_an_email_without_thread_headers_is_a_new_contact_triaged_by_the_policie
     new = Message.objects.get(body="another matter").conversation.contact
     assert new.channel == "email" and new.urgency == "non_urgent"
     # The default SLA policies give every contact its deadlines.
-    assert new.sla_policy_id is not None and new.first_response_due is not None
+    assert new.sla_policy_id is not None and new.resolution_due is not None

@@ -213,3 +213,38 @@ def test_the_sweep_sends_an_email_that_is_due(channel, mailbox, smtp, client_for
     client_for("specialist").post(reverse("texts:email_reply", args=[contact.pk]), {"body": "Hi"})
     assert outbound.send_due(timezone.now() + dt.timedelta(seconds=1)) == 1
     assert len(smtp.received) == 1
+
+
+def test_emails_are_on_the_timeline_in_words(channel, mailbox, smtp, client_for) -> None:
+    import html
+
+    contact = emailed(channel, mailbox, mails.text_mail("They watch my phone", subject="Hi"))
+    client = client_for("specialist")
+    client.post(reverse("texts:email_reply", args=[contact.pk]), {"body": "We are here."})
+    deliver_all()
+    body = html.unescape(page(client, contact))
+    timeline = body[body.index('id="timeline-heading"') :]
+    assert "Email received" in timeline and "Hi · They watch my phone" in timeline
+    assert "Reply sent by email" in timeline and "(Sent)" in timeline
+    assert "Text received" not in timeline
+
+
+def test_a_text_to_an_email_contact_is_refused_in_words(
+    channel, mailbox, client_for, tmp_path
+) -> None:
+    from hotline.channels.tests.signing import make_channel as make_sms_channel
+
+    make_sms_channel(tmp_path)
+    contact = emailed(channel, mailbox, mails.text_mail("hello"))
+    Contact.objects.filter(pk=contact.pk).update(caller_phone="+12025550123")
+    client = client_for("specialist")
+
+    response = client.post(
+        reverse("texts:reply", args=[contact.pk]), {"body": "Hello"}, follow=True
+    )
+
+    import html
+
+    assert "This contact's conversation is by email" in html.unescape(response.content.decode())
+    assert not Message.objects.filter(direction=Direction.OUT).exists()
+    assert 'id="texts"' not in page(client, contact)

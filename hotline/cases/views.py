@@ -25,6 +25,7 @@ from hotline.cases.access import (
     get_report_for,
     get_victim_for,
 )
+from hotline.cases.access_history import rows as access_history_rows
 from hotline.cases.forms import (
     AttachForm,
     CaseForm,
@@ -459,7 +460,8 @@ def access_history(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespo
             where |= Q(object_type=object_type, object_id__in=object_ids)
     events = list(AuditEvent.objects.filter(where).select_related("actor").order_by("seq"))
     record("case.access_history", actor=request.user, obj=case)
-    return _no_store(render(request, "cases/access_history.html", {"case": case, "events": events}))
+    context = {"case": case, "events": events, "rows": access_history_rows(events, case)}
+    return _no_store(render(request, "cases/access_history.html", context))
 
 
 # --- Delivery by phone -------------------------------------------------------------------------

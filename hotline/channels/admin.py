@@ -1,7 +1,7 @@
-"""Django admin for administrators: text and email channels (with their automatic replies) and
-canned replies. A channel's secret is never here: the row names the file or the environment
-variable that holds it. A text channel's webhook addresses are shown to paste into the
-provider's console; an email channel's mailbox, its last error and how far it was read. Every
+"""Django admin for administrators: text and email channels (with their automatic replies), phone
+lines, and canned replies. A channel's secret is never here: the row names the file or the
+environment variable that holds it. A text channel's webhook addresses are shown to paste into
+the provider's console; an email channel's mailbox, its last error and how far it was read. Every
 change writes an audit event (AuditedAdmin)."""
 
 from typing import Any
@@ -42,6 +42,7 @@ class _ChannelForm(forms.ModelForm[Channel]):
             "api_base",
             "urgency",
             "conversation_days",
+            "forward_to",
             "mail_host",
             "mail_port",
             "mail_security",
@@ -113,7 +114,9 @@ class ChannelAdmin(AuditedAdmin[Channel]):
                 "fields": ["inbound_url", "status_url"],
                 "description": _(
                     "Paste the first into the provider's console as the address for incoming "
-                    "messages. The second is sent with every text, for its delivery status."
+                    "messages (a text line) or for a call that comes in (a phone line). The "
+                    "second is sent with every text, for its delivery status; a phone line that "
+                    "forwards nowhere takes it as the number's call status callback."
                 ),
             },
         ),
@@ -137,6 +140,7 @@ class ChannelAdmin(AuditedAdmin[Channel]):
             },
         ),
         (_("Conversations"), {"fields": ["urgency", "conversation_days"]}),
+        (_("Phone calls"), {"fields": ["forward_to"]}),
     ]
 
     def get_fieldsets(self, request: Any, obj: Channel | None = None) -> Any:
@@ -145,7 +149,8 @@ class ChannelAdmin(AuditedAdmin[Channel]):
         if obj is None:  # a new channel has no addresses until it is saved
             return [f for f in fieldsets if f[0] != _("Webhook addresses")]
         if obj.kind == Kind.EMAIL:  # read by the worker: no webhooks, no keywords
-            return [f for f in fieldsets if f[0] not in (_("Webhook addresses"), _("Keywords"))]
+            hidden = (_("Webhook addresses"), _("Keywords"), _("Phone calls"))
+            return [f for f in fieldsets if f[0] not in hidden]
         return [f for f in fieldsets if f[0] != _("Mailbox (email channels)")]
 
     @admin.display(description=_("messages taken"))
@@ -157,11 +162,11 @@ class ChannelAdmin(AuditedAdmin[Channel]):
             % {"uid": obj.mail_last_uid, "validity": obj.mail_uidvalidity}
         )
 
-    @admin.display(description=_("incoming messages"))
+    @admin.display(description=_("incoming messages or calls"))
     def inbound_url(self, obj: Channel) -> SafeString:
         return format_html("<code>{}</code>", obj.webhook_url("inbound"))
 
-    @admin.display(description=_("delivery status"))
+    @admin.display(description=_("status callbacks"))
     def status_url(self, obj: Channel) -> SafeString:
         return format_html("<code>{}</code>", obj.webhook_url("status"))
 

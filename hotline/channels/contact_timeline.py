@@ -1,7 +1,7 @@
-"""A contact's texts and emails on its timeline (contacts.timeline): each message received or
-sent, with what was sent (a reply, a referral, a resource, the automatic reply or
-acknowledgement) and where its delivery stands. The contacts room may not import channels, so
-channels adds them through the hook."""
+"""A contact's texts, emails and calls on its timeline (contacts.timeline): each message received
+or sent, with what was sent (a reply, a referral, a resource, the automatic reply or
+acknowledgement) and where its delivery stands; each call, with how it ended and its ring and
+talk time. The contacts room may not import channels, so channels adds them through the hook."""
 
 from collections.abc import Iterable
 
@@ -9,7 +9,15 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from hotline.accounts.access import Viewer
-from hotline.channels.models import Direction, Kind, Message, MessageStatus, Purpose
+from hotline.channels.models import (
+    Call,
+    CallStatus,
+    Direction,
+    Kind,
+    Message,
+    MessageStatus,
+    Purpose,
+)
 from hotline.contacts.models import Contact
 from hotline.contacts.timeline import Entry
 
@@ -55,6 +63,30 @@ def text_entries(contact: Contact, viewer: Viewer) -> Iterable[Entry]:
                 (email_labels if is_email else labels).get(message.purpose, message.purpose),
                 message.sent_by.get_username() if message.sent_by else "",
                 excerpt,
+            )
+        )
+    return entries
+
+
+def call_entries(contact: Contact, viewer: Viewer) -> Iterable[Entry]:
+    if not viewer.has_perm("contacts.view_contact", contact):
+        return []
+    statuses = dict(CallStatus.choices)
+    entries = []
+    for call in Call.objects.filter(contact_id=contact.pk):
+        times = []
+        if call.ring_seconds is not None:
+            times.append(_("rang %(seconds)s s") % {"seconds": call.ring_seconds})
+        if call.talk_seconds is not None:
+            times.append(_("talked %(seconds)s s") % {"seconds": call.talk_seconds})
+        status = str(statuses.get(call.status, call.status))
+        entries.append(
+            Entry(
+                call.started_at,
+                "call",
+                _("Phone call"),
+                "",
+                " · ".join([status, *times]),
             )
         )
     return entries

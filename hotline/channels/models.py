@@ -29,10 +29,14 @@ from hotline.lib.idempotency import IdempotencyRecord
 class Kind(models.TextChoices):
     SMS = "sms", _("Text messages (SMS)")
     EMAIL = "email", _("Email")
+    VOICE = "voice", _("Phone calls")
 
 
 class Provider(models.TextChoices):
     TWILIO = "twilio", _("Twilio")
+    # A phone system that posts its calls' facts to the API (POST /api/calls/) with a bearer
+    # token: no webhook, no secret of its own.
+    API = "api", _("Another phone system, through the API")
     MAILBOX = "mailbox", _("Mailbox (IMAP in, SMTP out)")
 
 
@@ -66,7 +70,9 @@ class Channel(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(
-        _("number"), max_length=200, help_text=_("The number people text, as +15551234567.")
+        _("number"),
+        max_length=200,
+        help_text=_("The number people text or call, as +15551234567."),
     )
     account = models.CharField(
         _("account id"),
@@ -129,6 +135,14 @@ class Channel(models.Model):
     next_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The last poll's failure in words (no personal data), "" after a poll that worked.
     mail_error = models.CharField(_("last mailbox error"), max_length=200, blank=True)
+    # A phone line's calls go to the call center's number (TwiML <Dial>); empty: Hotline only
+    # records the calls, which the phone system routes itself.
+    forward_to = models.CharField(
+        _("forward calls to"),
+        max_length=30,
+        blank=True,
+        help_text=_("Phone lines: the call center's number that takes the calls, as +15551234567."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ChannelQuerySet.as_manager()
@@ -142,7 +156,20 @@ class Channel(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if bool(self.secret_file) == bool(self.secret_env):
+        if self.provider == Provider.API:
+            # Its requests carry an API token: the channel has no secret of its own.
+            if self.kind != Kind.VOICE:
+                raise ValidationError(
+                    {"provider": _("Only a phone line can post its calls through the API.")}
+                )
+            if self.secret_file or self.secret_env:
+                raise ValidationError(
+                    _(
+                        "A phone system that uses the API authenticates with an API token: leave "
+                        "the secret's file and environment variable empty."
+                    )
+                )
+        elif bool(self.secret_file) == bool(self.secret_env):
             raise ValidationError(
                 _("Name either a file or an environment variable that holds the secret.")
             )
@@ -150,9 +177,16 @@ class Channel(models.Model):
             self._clean_mailbox()
             return
         normalized = lookup.normalize_phone(self.address)
-        if self.kind == Kind.SMS and not normalized:
+        if self.kind in (Kind.SMS, Kind.VOICE) and not normalized:
             raise ValidationError({"address": _("Enter the number as +15551234567.")})
         self.address = normalized or self.address
+        if self.forward_to:
+            if self.kind != Kind.VOICE:
+                raise ValidationError({"forward_to": _("Only a phone line forwards calls.")})
+            forward = lookup.normalize_phone(self.forward_to)
+            if not forward.startswith("+"):
+                raise ValidationError({"forward_to": _("Enter the number as +15551234567.")})
+            self.forward_to = forward
 
     def _clean_mailbox(self) -> None:
         from django.core.validators import validate_email
@@ -432,3 +466,97 @@ class WebhookKey(IdempotencyRecord):
         constraints = [
             models.UniqueConstraint(fields=["channel", "key"], name="one_webhook_per_key")
         ]
+
+
+class CallStatus(models.TextChoices):
+    RINGING = "ringing", _("Ringing")
+    IN_PROGRESS = "in_progress", _("Answered, in progress")
+    COMPLETED = "completed", _("Answered, ended")
+    BUSY = "busy", _("Busy")
+    NO_ANSWER = "no_answer", _("Not answered")
+    CANCELED = "canceled", _("Caller hung up before an answer")
+    FAILED = "failed", _("Failed")
+
+
+# A call moves forward only: "ringing" arriving after "completed" changes nothing (the
+# provider does not promise its callbacks' order); every ending is final.
+CALL_RANK = {
+    CallStatus.RINGING: 1,
+    CallStatus.IN_PROGRESS: 2,
+    CallStatus.COMPLETED: 3,
+    CallStatus.BUSY: 3,
+    CallStatus.NO_ANSWER: 3,
+    CallStatus.CANCELED: 3,
+    CallStatus.FAILED: 3,
+}
+LIVE_CALL = [CallStatus.RINGING, CallStatus.IN_PROGRESS]
+# Ended without anyone answering: the supervisor's abandoned calls.
+UNANSWERED_CALL = [
+    CallStatus.BUSY,
+    CallStatus.NO_ANSWER,
+    CallStatus.CANCELED,
+    CallStatus.FAILED,
+]
+
+
+class CallQuerySet(models.QuerySet["Call"]):
+    def live(self) -> "CallQuerySet":
+        return self.filter(status__in=LIVE_CALL)
+
+    def abandoned(self) -> "CallQuerySet":
+        """Ended unanswered (busy, no answer, the caller hung up first, failed)."""
+        return self.filter(status__in=UNANSWERED_CALL)
+
+
+class Call(models.Model):
+    """One phone call to a voice channel, as the phone system reported it, and the contact it
+    is. Times are the provider's when it gives them (its callbacks may come in any order)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="phone_calls")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phone_calls")
+    provider_id = models.CharField(max_length=64)  # Twilio's CallSid
+    caller = models.CharField(max_length=30, blank=True)  # the E.164 number: personal data
+    caller_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=CallStatus.choices)
+    started_at = models.DateTimeField(_("rang at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ring_seconds = models.PositiveIntegerField(_("ring time (seconds)"), null=True, blank=True)
+    talk_seconds = models.PositiveIntegerField(_("talk time (seconds)"), null=True, blank=True)
+    # Whether the provider says a recording exists (recording is off unless the deployment
+    # turns it on: HOTLINE_CALL_RECORDING); the recording itself stays at the provider.
+    recorded = models.BooleanField(_("recording exists"), default=False)
+    interpreter_language = models.CharField(_("interpreter's language"), max_length=10, blank=True)
+    interpreter_minutes = models.PositiveSmallIntegerField(
+        _("interpreter minutes"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "provider_id"], name="one_call_per_sid")
+        ]
+        indexes = [models.Index(fields=["status", "-started_at"], name="call_status")]
+
+    def __str__(self) -> str:
+        return f"call {self.pk}"
+
+    LOOKUP_HASHES = {"caller": "caller_hash"}
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.caller_hash = lookup.phone_hash(self.caller)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = lookup.with_hash_fields(
+                kwargs["update_fields"], self.LOOKUP_HASHES
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_at is not None or self.status in (
+            CallStatus.IN_PROGRESS,
+            CallStatus.COMPLETED,
+        )

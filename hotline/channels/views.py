@@ -1,23 +1,27 @@
 """The console's texts: a reply, and a referral or resource sent by text, from a contact's page;
 and the email reply in an email conversation.
 Both go through `outbound.send_text`, whose gate refuses (and audits) what may not be sent; the
-page then says why. Nothing is sent from the request: the worker sends it."""
+page then says why. Nothing is sent from the request: the worker sends it.
+
+The console's calls: the screen pop (the calls coming in, with their callers' history), and an
+interpreter's part recorded on a call."""
 
 import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from hotline.accounts.access import AuthenticatedHttpRequest, require_perm
+from hotline.accounts.access import AuthenticatedHttpRequest, background, require_perm
 from hotline.audit.actions import record
-from hotline.channels import attachments, compose, outbound
-from hotline.channels.access import get_attachment_of
-from hotline.channels.forms import ReplyForm, SendForm
+from hotline.channels import actions, attachments, compose, outbound, phone
+from hotline.channels.access import get_attachment_of, get_call_for
+from hotline.channels.forms import InterpreterForm, ReplyForm, SendForm
 from hotline.channels.models import Purpose
 from hotline.contacts.access import get_contact_for, get_referral_of, get_share_of
 from hotline.contacts.models import Contact
@@ -122,3 +126,42 @@ def send(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
         body, purpose = compose.resource_text(contact, shared), Purpose.RESOURCE
         done = _("Resource queued by text: %(title)s.") % {"title": shared.resource.title}
     return _send(request, contact, body, purpose, done, asked_safe=data["asked_safe"])
+
+
+@require_perm("contacts.work")
+@require_safe
+@never_cache
+def calls(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The screen pop: who is calling now, and what the hotline knows of their number."""
+    return render(request, "channels/calls.html", {"pops": phone.screen_pop(request)})
+
+
+@background
+@require_perm("contacts.work")
+@require_safe
+@never_cache
+def calls_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The screen pop's calls alone, for the page's own refresh script."""
+    return render(request, "channels/_screen_pop.html", {"pops": phone.screen_pop(request)})
+
+
+@require_perm("contacts.work")
+@require_POST
+def interpreter(request: AuthenticatedHttpRequest, call_id: int) -> HttpResponse:
+    call = get_call_for(request.user, call_id, "contacts.change_contact")
+    form = InterpreterForm(request.POST, prefix=f"call{call.pk}")
+    back = redirect(reverse("contacts:detail", args=[call.contact_id]) + "#calls")
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(
+                request,
+                _("Interpreter not recorded: %(field)s: %(error)s")
+                % {"field": label, "error": " ".join(str(e) for e in errors)},
+            )
+        return back
+    actions.record_interpreter(
+        call, form.cleaned_data["language"], form.cleaned_data["minutes"], actor=request.user
+    )
+    messages.success(request, _("Interpreter recorded on the call."))
+    return back

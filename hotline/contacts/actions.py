@@ -311,6 +311,18 @@ def set_duty(user: User, on_duty: bool) -> None:
         record("contacts.duty", actor=user, obj=user, detail={"on_duty": on_duty})
 
 
+def caller_phone_learned(contact: Contact, phone: str, *, actor: User | None = None) -> bool:
+    """A channel learned the caller's number after it made the contact (a phone system's news
+    of a call, in another order than it happened): the contact gets it if it has none. Whether
+    it did. Inside the caller's transaction."""
+    if contact.caller_phone or not phone:
+        return False
+    contact.caller_phone = phone
+    contact.save(update_fields=["caller_phone", "updated_at"])
+    record("contact.update", actor=actor, obj=contact, detail={"fields": "caller_phone"})
+    return True
+
+
 def message_received(contact: Contact) -> Notification | None:
     """A channel has added a message to an existing contact: its assignee is told in the console
     (no email: the message itself is personal data, and a reference alone tells them little

@@ -1,4 +1,5 @@
-"""Parts of a contact's page that higher rooms add: channels adds the text conversation. The
+"""Parts of a contact's page, and of the supervisor's view, that higher rooms add: channels adds
+the text conversation and the phone calls to the one, the abandoned calls to the other. The
 contacts room may not import them, so a room registers a provider here (from its
 AppConfig.ready), as the timeline's and the caller history's sources do.
 
@@ -23,6 +24,9 @@ class Section:
 
 Provider = Callable[[AuthenticatedHttpRequest, Contact], Section | None]
 PROVIDERS: list[Provider] = []
+# The supervisor's view: a provider gets the request of a user who may supervise.
+SupervisorProvider = Callable[[AuthenticatedHttpRequest], Section | None]
+SUPERVISOR_PROVIDERS: list[SupervisorProvider] = []
 
 
 def register(provider: Provider) -> None:
@@ -30,5 +34,14 @@ def register(provider: Provider) -> None:
         PROVIDERS.append(provider)
 
 
+def register_supervisor(provider: SupervisorProvider) -> None:
+    if provider not in SUPERVISOR_PROVIDERS:
+        SUPERVISOR_PROVIDERS.append(provider)
+
+
 def sections(request: AuthenticatedHttpRequest, contact: Contact) -> list[Section]:
     return [s for provider in PROVIDERS if (s := provider(request, contact)) is not None]
+
+
+def supervisor_sections(request: AuthenticatedHttpRequest) -> list[Section]:
+    return [s for provider in SUPERVISOR_PROVIDERS if (s := provider(request)) is not None]

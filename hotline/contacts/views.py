@@ -533,6 +533,7 @@ def supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "follow_ups": follow_ups,
                 "on_duty": bool(duty and duty.on_duty),
                 "now": now,
+                "sections": sections.supervisor_sections(request),
             },
         )
     )

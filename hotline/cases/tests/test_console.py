@@ -11,9 +11,10 @@ from django_tasks_db.models import DBTaskResult
 
 from conftest import send_queued_emails
 from hotline.audit.models import AuditEvent
-from hotline.cases.actions import open_case
+from hotline.cases.actions import open_case, set_status
 from hotline.cases.models import Case, CaseAlert, CaseContact, Consent, Report, Victim
 from hotline.cases.tests.conftest import add_victim
+from hotline.cases.vocabularies import CaseStatus
 from hotline.contacts.actions import receive
 from hotline.contacts.models import Contact
 
@@ -250,6 +251,24 @@ def test_supervisor_sees_the_access_history_of_a_case(personas, client_for, case
     specialist = client_for("specialist")
     url = reverse("cases:access_history", kwargs={"case_id": case.pk})
     assert specialist.get(url).status_code == 403
+
+
+def test_the_access_history_reads_in_words(personas, client_for, case) -> None:
+    victim = add_victim(case)
+    client_for("specialist").get(
+        reverse("cases:victim", kwargs={"case_id": case.pk, "victim_id": victim.pk})
+    )
+    set_status(case, CaseStatus.CLOSED, actor=personas["specialist"])
+    page = client_for("supervisor").get(
+        reverse("cases:access_history", kwargs={"case_id": case.pk})
+    )
+    body = page.content.decode()
+    table = body[body.index('<table class="audit"') : body.index("</table>")]
+    assert "Opened the case" in table and "Viewed a victim" in table
+    assert f"case {case.reference}" in table
+    assert "Open → Closed" in table
+    for code in ["case.create", "victim.view", "cases.case", "cases.victim", "closed", "via="]:
+        assert code not in table, code
 
 
 def test_case_list_query_count(personas, client_for, django_assert_num_queries) -> None:

@@ -1,8 +1,8 @@
 """One adapter per provider: verify a webhook, read what it says, send, and answer it.
 
 The rest of the channels room speaks only these types; `for_channel(channel)` gives the adapter
-that the channel's provider names. Another provider is one more module with the same methods,
-listed in ADAPTERS.
+that the channel's provider names (texts), `voice_for_channel(channel)` its phone calls'.
+Another provider is one more module with the same methods, listed in the functions below.
 """
 
 import datetime as dt
@@ -65,23 +65,40 @@ class SendError(Exception):
         self.detail, self.retry, self.code, self.opted_out = detail, retry, code, opted_out
 
 
-class Adapter(Protocol):
+@dataclass(frozen=True)
+class CallEvent:
+    """What the phone system says of one call: its id, its status now (one of CallStatus's
+    codes), and whatever facts came with it. `at` is when it happened by the provider's clock,
+    None when it did not say."""
+
+    provider_id: str
+    status: str
+    caller: str = ""
+    to: str = ""
+    at: dt.datetime | None = None
+    talk_seconds: int | None = None
+    recorded: bool = False
+
+
+class Verifier(Protocol):
     def verify(
         self, channel: "Channel", url: str, params: Mapping[str, str], headers: Mapping[str, str]
     ) -> bool:
         """Whether the request is the provider's, signed with the channel's secret."""
         ...
 
+    def idempotency_key(self, headers: Mapping[str, str]) -> str:
+        """The provider's own retry token, or "" when it sent none."""
+        ...
+
+
+class Adapter(Verifier, Protocol):
     def inbound(self, params: Mapping[str, str]) -> Inbound:
         """Raises ValueError when the request is not a message."""
         ...
 
     def status(self, params: Mapping[str, str]) -> StatusReport:
         """Raises ValueError when the request is not a status report."""
-        ...
-
-    def idempotency_key(self, headers: Mapping[str, str]) -> str:
-        """The provider's own retry token, or "" when it sent none."""
         ...
 
     def send(
@@ -93,6 +110,33 @@ class Adapter(Protocol):
     def reply(self, text: str | None) -> HttpResponse:
         """The webhook's answer: a message back to the sender, or none."""
         ...
+
+
+class VoiceAdapter(Verifier, Protocol):
+    def call_event(self, params: Mapping[str, str]) -> CallEvent:
+        """Raises ValueError when the request is not news of a call."""
+        ...
+
+    def event_key(self, params: Mapping[str, str]) -> str:
+        """What makes a callback one: the call's id and its status, as the provider wrote
+        them."""
+        ...
+
+    def answer_call(self, channel: "Channel", *, status_url: str, record: bool) -> HttpResponse:
+        """The answer to an incoming call: put it through to the channel's call center (with
+        its progress reported to `status_url`), or only acknowledge it."""
+        ...
+
+    def acknowledge(self) -> HttpResponse:
+        """The answer to a status callback."""
+        ...
+
+
+def voice_for_channel(channel: "Channel") -> VoiceAdapter:
+    from hotline.channels.providers import twilio
+
+    adapters: dict[str, VoiceAdapter] = {"twilio": twilio.ADAPTER}
+    return adapters[channel.provider]
 
 
 def for_channel(channel: "Channel") -> Adapter:

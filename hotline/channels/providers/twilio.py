@@ -2,11 +2,18 @@
 (HMAC-SHA1 of the URL and the sorted form fields, checked by the `twilio` package's
 RequestValidator), TwiML answers, and the Messages REST API through the `twilio` client.
 
+Phone calls: the number's "A call comes in" webhook (CallSid, From, To, CallStatus ringing), and
+news of the call afterwards: the number's status callback (CallStatus, CallDuration, Timestamp),
+or, when Hotline puts the call through to the call center with <Dial>, the Dial's action
+(DialCallStatus, DialCallDuration, RecordingUrl) and the dialled leg's status callbacks (their
+own CallSid, the caller's call as ParentCallSid).
+
 The API base address is the channel's `api_base` when set (a test server on 127.0.0.1, or a
 compatible gateway); the client then talks to it instead of https://api.twilio.com.
 """
 
 import datetime as dt
+import email.utils
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +24,9 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.channels.providers import Inbound, Media, SendError, Sent, StatusReport
+from hotline.channels.providers import CallEvent, Inbound, Media, SendError, Sent, StatusReport
 
 if TYPE_CHECKING:
     from hotline.channels.models import Channel
@@ -38,6 +46,20 @@ STATUSES = {
     "failed": "failed",
     "canceled": "failed",
 }
+# Twilio's CallStatus and DialCallStatus values, as Hotline's CallStatus codes.
+CALL_STATUSES = {
+    "queued": "ringing",
+    "initiated": "ringing",
+    "ringing": "ringing",
+    "answered": "in_progress",
+    "in-progress": "in_progress",
+    "completed": "completed",
+    "busy": "busy",
+    "no-answer": "no_answer",
+    "canceled": "canceled",
+    "failed": "failed",
+}
+DIAL_SECONDS = 30  # how long the call center's number rings before the call counts unanswered
 # REST errors that no retry mends (the number, the message or the account is refused), by
 # Twilio's error code; other 4xx are refused too, 429 and 5xx are retried, and so is 401 (the
 # channel's credentials are wrong: an administrator can mend them while the message waits).
@@ -125,6 +147,67 @@ class TwilioAdapter:
                 f"The provider could not be reached ({type(error).__name__}).", retry=True
             ) from None
         return Sent(str(message.sid), STATUSES.get(str(message.status or ""), "queued"))
+
+    def event_key(self, params: Mapping[str, str]) -> str:
+        sid = params.get("CallSid", "").strip()
+        dial = params.get("DialCallStatus", "").strip().lower()
+        return f"{sid}:dial-{dial}" if dial else f"{sid}:{params.get('CallStatus', '').strip()}"
+
+    def call_event(self, params: Mapping[str, str]) -> CallEvent:
+        sid = params.get("CallSid", "").strip()
+        parent = params.get("ParentCallSid", "").strip()
+        dial = params.get("DialCallStatus", "").strip().lower()
+        raw = dial or params.get("CallStatus", "").strip().lower()
+        status = CALL_STATUSES.get(raw)
+        if not sid or status is None:
+            raise ValueError("A call's news needs CallSid and a known CallStatus.")
+        seconds = params.get("DialCallDuration" if dial else "CallDuration", "").strip()
+        try:
+            talk = int(seconds) if seconds else None
+        except ValueError:
+            raise ValueError("CallDuration must be a whole number of seconds.") from None
+        if talk is not None and not 0 <= talk <= 7 * 24 * 3600:
+            raise ValueError("CallDuration is out of range.")
+        at = None
+        if params.get("Timestamp"):
+            try:
+                at = email.utils.parsedate_to_datetime(params["Timestamp"])
+            except (TypeError, ValueError):
+                at = None
+            if at is not None and at.tzinfo is None:
+                at = None
+        return CallEvent(
+            # The dialled leg's news is the caller's call's news.
+            provider_id=parent or sid,
+            status=status,
+            # The dialled leg's From is the hotline's caller id choice, not known to be the
+            # caller: only the caller's own call tells who called.
+            caller="" if parent else params.get("From", "").strip(),
+            to="" if parent else params.get("To", "").strip(),
+            at=at,
+            talk_seconds=talk if status == "completed" else None,
+            recorded=bool(params.get("RecordingSid") or params.get("RecordingUrl")),
+        )
+
+    def answer_call(self, channel: "Channel", *, status_url: str, record: bool) -> HttpResponse:
+        answer = VoiceResponse()
+        if channel.forward_to:
+            dial = answer.dial(
+                action=status_url,
+                method="POST",
+                timeout=DIAL_SECONDS,
+                record="record-from-answer" if record else "do-not-record",
+            )
+            dial.number(
+                channel.forward_to,
+                status_callback=status_url,
+                status_callback_method="POST",
+                status_callback_event="ringing answered completed",
+            )
+        return HttpResponse(str(answer), content_type="application/xml")
+
+    def acknowledge(self) -> HttpResponse:
+        return HttpResponse(str(VoiceResponse()), content_type="application/xml")
 
     def reply(self, text: str | None) -> HttpResponse:
         if not text:

@@ -2,6 +2,7 @@
 form POSTs signed exactly as Twilio signs them (the `twilio` package's RequestValidator over the
 full address the provider calls and the form fields)."""
 
+import datetime as dt
 import itertools
 import secrets
 from pathlib import Path
@@ -138,3 +139,48 @@ def sms_channel(tmp_path: Path, twilio: LocalTwilio | None = None, **fields: Any
         **fields,
     }
     return Channel.objects.create(**values)
+
+
+CALLER = "+12025550123"
+
+
+def voice_channel(tmp_path: Path, token: str = TOKEN, **fields: Any) -> Channel:
+    """An active phone line whose auth token is in a file under `tmp_path`."""
+    fields.setdefault("name", "Test phone line")
+    fields.setdefault("address", "+12025550199")
+    return make_channel(tmp_path, token, kind="voice", **fields)
+
+
+def timestamp(at: Any) -> str:
+    """A callback's Timestamp, as Twilio writes it (RFC 2822)."""
+    from email.utils import format_datetime
+
+    return format_datetime(at.astimezone(dt.UTC))
+
+
+def call_params(
+    channel: Channel, sid: str, status: str, caller: str = CALLER, **more: str
+) -> dict[str, str]:
+    """The form fields of a call's webhook (incoming, or its status callback), as Twilio
+    names them."""
+    params = {
+        "CallSid": sid,
+        "AccountSid": channel.account,
+        "From": caller,
+        "To": channel.address,
+        "Caller": caller,
+        "Called": channel.address,
+        "CallStatus": status,
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+    params.update(more)
+    return params
+
+
+def send_call(
+    client: Client, channel: Channel, hook: str, sid: str, status: str, **more: str
+) -> HttpResponse:
+    """A signed call webhook: `hook` is "inbound" (a call comes in) or "status"."""
+    params = call_params(channel, sid, status, **more)
+    return post_signed(client, channel.webhook_path(hook), params)

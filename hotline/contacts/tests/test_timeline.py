@@ -304,8 +304,8 @@ def test_the_timeline_takes_the_same_queries_for_3_or_30_entries(
     open_case(actor=personas["specialist"], contact=item)
     item = Contact.objects.get(pk=item.pk)
     # Status changes, assignments, follow-ups, notes, referrals, shares, and the hooks of
-    # cases and of texts.
-    with django_assert_num_queries(8):
+    # cases, of texts and of calls.
+    with django_assert_num_queries(9):
         entries = timeline(item, personas["specialist"])
     # Received (with its first status) and the case, besides what _fill wrote.
     assert len(entries) == 3 * rounds + 2

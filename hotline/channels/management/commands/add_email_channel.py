@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.channels.actions import add_channel
-from hotline.channels.management.commands.add_sms_channel import error_words
+from hotline.channels.management.adding import error_words
 from hotline.channels.models import Kind, MailSecurity, Provider
 from hotline.contacts.models import Urgency
 

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.channels import demo
-from hotline.channels.management.commands.add_sms_channel import webhook_lines
+from hotline.channels.management.adding import webhook_lines
 
 
 class Command(BaseCommand):

@@ -1,10 +1,11 @@
-// Refreshes the queue's rows every 20 seconds without reloading the page. Without JavaScript
-// the page works the same; its Refresh link reloads it. A refresh is not a person's action: it
+// Refreshes the page's live part (the element with data-refresh-url: the queue's rows, the calls
+// coming in) every 20 seconds without reloading the page. Without JavaScript the page works the
+// same; its Refresh link reloads it. A refresh is not a person's action: it
 // says so in a header, so that it does not keep an idle session alive, and when the session has
 // ended (401) the whole page goes to sign-in, coming back here afterwards.
 (function () {
   "use strict";
-  var rows = document.getElementById("queue-rows");
+  var rows = document.querySelector("[data-refresh-url]");
   if (!rows || !window.fetch) { return; }
   var url = rows.getAttribute("data-refresh-url");
   var headers = { "Accept": "text/html", "X-Hotline-Background": "1" };

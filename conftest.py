@@ -45,6 +45,7 @@ def _fast_and_quiet(settings: Any, tmp_path: Any) -> None:
     # Each test's audit chain starts empty: so do its checkpoints.
     settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_ATTACHMENT_DIR = tmp_path / "email-attachments"
     # A page rendered in Spanish leaves Spanish active in this thread; reverse() would then
     # build /es/ addresses in the next test.
     translation.activate(settings.LANGUAGE_CODE)

@@ -190,7 +190,17 @@ SWEEP_JOBS = [
     "hotline.audit.checkpoints.write_when_due",
     # Texts not sent yet: retries that are due, and those whose worker died mid-send.
     "hotline.channels.outbound.send_due",
+    # Email channels' mailboxes, each read every EMAIL_POLL_SECONDS.
+    "hotline.channels.mail_inbound.poll_due",
 ]
+EMAIL_POLL_SECONDS = envint("EMAIL_POLL_SECONDS", 60)
+# An email over this size is taken as its header only, with a note (the mailbox keeps it).
+EMAIL_MAX_BYTES = envint("EMAIL_MAX_BYTES", 25 * 1024 * 1024)
+# Email attachments: kept under generated names in this directory (never the sender's name),
+# each at most EMAIL_ATTACHMENT_MAX_BYTES, a message's together at most EMAIL_ATTACHMENTS_MAX_BYTES.
+EMAIL_ATTACHMENT_DIR = Path(envstr("EMAIL_ATTACHMENT_DIR", str(VAR_DIR / "email-attachments")))
+EMAIL_ATTACHMENT_MAX_BYTES = envint("EMAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+EMAIL_ATTACHMENTS_MAX_BYTES = envint("EMAIL_ATTACHMENTS_MAX_BYTES", 20 * 1024 * 1024)
 # A crisis contact nobody has claimed is alerted again after this many minutes.
 CRISIS_REALERT_MINUTES = envint("CRISIS_REALERT_MINUTES", 5)
 

@@ -1,6 +1,7 @@
-"""Django admin for administrators: text channels (with their automatic replies), phone lines,
-and canned replies. A channel's secret is never here: the row names the file or the environment
-variable that holds it. Its webhook addresses are shown to paste into the provider's console. Every
+"""Django admin for administrators: text and email channels (with their automatic replies), phone
+lines, and canned replies. A channel's secret is never here: the row names the file or the
+environment variable that holds it. A text channel's webhook addresses are shown to paste into
+the provider's console; an email channel's mailbox, its last error and how far it was read. Every
 change writes an audit event (AuditedAdmin)."""
 
 from typing import Any
@@ -14,7 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hotline.audit.admin import AuditedAdmin
-from hotline.channels.models import AutoReply, CannedReply, Channel
+from hotline.channels.models import AutoReply, CannedReply, Channel, Kind
 from hotline.lib.forms import https_by_default
 
 
@@ -42,6 +43,11 @@ class _ChannelForm(forms.ModelForm[Channel]):
             "urgency",
             "conversation_days",
             "forward_to",
+            "mail_host",
+            "mail_port",
+            "mail_security",
+            "mail_user",
+            "mail_folder",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -89,7 +95,7 @@ class ChannelAdmin(AuditedAdmin[Channel]):
     inlines = [AutoReplyInline]
     list_display = ["name", "kind", "provider", "address", "active"]
     list_filter = ["kind", "provider", "active"]
-    readonly_fields = ["inbound_url", "status_url"]
+    readonly_fields = ["inbound_url", "status_url", "mail_error", "mail_taken"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "provider", "address", "active"]}),
         (
@@ -114,6 +120,25 @@ class ChannelAdmin(AuditedAdmin[Channel]):
                 ),
             },
         ),
+        (
+            _("Mailbox (email channels)"),
+            {
+                "fields": [
+                    "mail_host",
+                    "mail_port",
+                    "mail_security",
+                    "mail_user",
+                    "mail_folder",
+                    "mail_error",
+                    "mail_taken",
+                ],
+                "description": _(
+                    "The mailbox the worker reads over IMAP; the password is the secret above "
+                    "(a file or an environment variable). Replies go out through the server's "
+                    "outgoing mail settings, from the channel's address."
+                ),
+            },
+        ),
         (_("Conversations"), {"fields": ["urgency", "conversation_days"]}),
         (_("Phone calls"), {"fields": ["forward_to"]}),
     ]
@@ -123,7 +148,19 @@ class ChannelAdmin(AuditedAdmin[Channel]):
         fieldsets = [*self.fieldsets, (_("Keywords"), {"fields": keyword_fields})]
         if obj is None:  # a new channel has no addresses until it is saved
             return [f for f in fieldsets if f[0] != _("Webhook addresses")]
-        return fieldsets
+        if obj.kind == Kind.EMAIL:  # read by the worker: no webhooks, no keywords
+            hidden = (_("Webhook addresses"), _("Keywords"), _("Phone calls"))
+            return [f for f in fieldsets if f[0] not in hidden]
+        return [f for f in fieldsets if f[0] != _("Mailbox (email channels)")]
+
+    @admin.display(description=_("messages taken"))
+    def mail_taken(self, obj: Channel) -> str:
+        if obj.mail_uidvalidity is None:
+            return str(_("None yet: the mailbox has not been read."))
+        return str(
+            _("Up to UID %(uid)s of the folder (UIDVALIDITY %(validity)s).")
+            % {"uid": obj.mail_last_uid, "validity": obj.mail_uidvalidity}
+        )
 
     @admin.display(description=_("incoming messages or calls"))
     def inbound_url(self, obj: Channel) -> SafeString:

@@ -1,7 +1,7 @@
-"""A contact's texts and calls on its timeline (contacts.timeline): each message received or
-sent, with what was sent (a reply, a referral, a resource, the automatic reply) and where its
-delivery stands; each call, with how it ended and its ring and talk time. The contacts room may
-not import channels, so channels adds them through the hook."""
+"""A contact's texts, emails and calls on its timeline (contacts.timeline): each message received
+or sent, with what was sent (a reply, a referral, a resource, the automatic reply or
+acknowledgement) and where its delivery stands; each call, with how it ended and its ring and
+talk time. The contacts room may not import channels, so channels adds them through the hook."""
 
 from collections.abc import Iterable
 
@@ -9,7 +9,15 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from hotline.accounts.access import Viewer
-from hotline.channels.models import Call, CallStatus, Direction, Message, MessageStatus, Purpose
+from hotline.channels.models import (
+    Call,
+    CallStatus,
+    Direction,
+    Kind,
+    Message,
+    MessageStatus,
+    Purpose,
+)
 from hotline.contacts.models import Contact
 from hotline.contacts.timeline import Entry
 
@@ -26,23 +34,33 @@ def _labels() -> dict[str, str]:
     }
 
 
+def _email_labels() -> dict[str, str]:
+    return {
+        Purpose.MESSAGE: _("Email received"),
+        Purpose.REPLY: _("Reply sent by email"),
+        Purpose.ACKNOWLEDGEMENT: _("Acknowledgement sent by email"),
+    }
+
+
 def text_entries(contact: Contact, viewer: Viewer) -> Iterable[Entry]:
     # Whoever may open the contact sees its texts (the page shows the conversation to them).
     if not viewer.has_perm("contacts.view_contact", contact):
         return []
-    labels, statuses = _labels(), dict(MessageStatus.choices)
+    labels, email_labels, statuses = _labels(), _email_labels(), dict(MessageStatus.choices)
     entries = []
     for message in Message.objects.filter(conversation__contact_id=contact.pk).select_related(
-        "sent_by"
+        "sent_by", "channel"
     ):
-        excerpt = Truncator(" · ".join(message.body.split("\n"))).chars(EXCERPT)
+        is_email = message.channel.kind == Kind.EMAIL
+        text = f"{message.subject} · {message.body}" if message.subject else message.body
+        excerpt = Truncator(" · ".join(text.split("\n"))).chars(EXCERPT)
         if message.direction == Direction.OUT:
             excerpt = f"{excerpt} ({statuses.get(message.status, message.status)})"
         entries.append(
             Entry(
                 message.created_at,
                 f"text_{message.direction}",
-                labels.get(message.purpose, message.purpose),
+                (email_labels if is_email else labels).get(message.purpose, message.purpose),
                 message.sent_by.get_username() if message.sent_by else "",
                 excerpt,
             )

@@ -28,6 +28,7 @@ from hotline.lib.idempotency import IdempotencyRecord
 
 class Kind(models.TextChoices):
     SMS = "sms", _("Text messages (SMS)")
+    EMAIL = "email", _("Email")
     VOICE = "voice", _("Phone calls")
 
 
@@ -36,6 +37,16 @@ class Provider(models.TextChoices):
     # A phone system that posts its calls' facts to the API (POST /api/calls/) with a bearer
     # token: no webhook, no secret of its own.
     API = "api", _("Another phone system, through the API")
+    MAILBOX = "mailbox", _("Mailbox (IMAP in, SMTP out)")
+
+
+class MailSecurity(models.TextChoices):
+    TLS = "tls", _("TLS (usually port 993)")
+    STARTTLS = "starttls", _("STARTTLS (usually port 143)")
+    NONE = "none", _("None (a server on this machine only)")
+
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 def new_public_id() -> str:
@@ -106,6 +117,24 @@ class Channel(models.Model):
         blank=True,
         help_text=_("Per language, the single words that get the automatic information reply."),
     )
+    # An email channel's mailbox (IMAP); the password is the channel's secret.
+    mail_host = models.CharField(_("IMAP server"), max_length=200, blank=True)
+    mail_port = models.PositiveIntegerField(_("IMAP port"), null=True, blank=True)
+    mail_security = models.CharField(
+        _("IMAP connection security"),
+        max_length=10,
+        choices=MailSecurity.choices,
+        default=MailSecurity.TLS,
+        blank=True,
+    )
+    mail_user = models.CharField(_("IMAP user name"), max_length=200, blank=True)
+    mail_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX", blank=True)
+    # What the worker has taken: the folder's UIDVALIDITY and the highest UID taken under it.
+    mail_uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
+    mail_last_uid = models.BigIntegerField(default=0, editable=False)
+    next_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last poll's failure in words (no personal data), "" after a poll that worked.
+    mail_error = models.CharField(_("last mailbox error"), max_length=200, blank=True)
     # A phone line's calls go to the call center's number (TwiML <Dial>); empty: Hotline only
     # records the calls, which the phone system routes itself.
     forward_to = models.CharField(
@@ -144,6 +173,9 @@ class Channel(models.Model):
             raise ValidationError(
                 _("Name either a file or an environment variable that holds the secret.")
             )
+        if self.kind == Kind.EMAIL:
+            self._clean_mailbox()
+            return
         normalized = lookup.normalize_phone(self.address)
         if self.kind in (Kind.SMS, Kind.VOICE) and not normalized:
             raise ValidationError({"address": _("Enter the number as +15551234567.")})
@@ -155,6 +187,33 @@ class Channel(models.Model):
             if not forward.startswith("+"):
                 raise ValidationError({"forward_to": _("Enter the number as +15551234567.")})
             self.forward_to = forward
+
+    def _clean_mailbox(self) -> None:
+        from django.core.validators import validate_email
+
+        errors: dict[str, Any] = {}
+        self.address = lookup.normalize_email(self.address)
+        self.mail_security = self.mail_security or MailSecurity.TLS
+        self.mail_folder = self.mail_folder.strip() or "INBOX"
+        try:
+            validate_email(self.address)
+        except ValidationError:
+            errors["address"] = _("Enter the address people write to, as help@example.org.")
+        if self.provider != Provider.MAILBOX:
+            errors["provider"] = _("An email channel reads a mailbox.")
+        if not self.mail_host:
+            errors["mail_host"] = _("Enter the IMAP server's host name.")
+        if not self.mail_user:
+            errors["mail_user"] = _("Enter the IMAP user name.")
+        if self.mail_security == MailSecurity.NONE and self.mail_host not in LOOPBACK:
+            errors["mail_security"] = _(
+                "Without TLS the password would cross the network in the clear: only a server "
+                "on this machine (127.0.0.1) may be read without it."
+            )
+        if errors:
+            raise ValidationError(errors)
+        if self.mail_port is None:
+            self.mail_port = 993 if self.mail_security == MailSecurity.TLS else 143
 
     def secret(self) -> str:
         """The provider secret, read now from where the row says; never stored in the row."""
@@ -249,7 +308,10 @@ class Correspondent(models.Model):
 def address_hash(address: str) -> str:
     """A correspondent's keyed hash: the phone number's (the same one the console searches
     with), or, for a sender that is no number (an alphanumeric sender id), a hash of its own
-    kind, so that two such senders never share the empty hash."""
+    kind, so that two such senders never share the empty hash; an email address's is the one
+    the console searches with."""
+    if "@" in address:
+        return lookup.email_hash(address)
     return lookup.phone_hash(address) or lookup.lookup_hash("address", address.strip())
 
 
@@ -283,6 +345,7 @@ class Purpose(models.TextChoices):
 
     MESSAGE = "message", _("Message")
     AUTO_REPLY = "auto_reply", _("Automatic reply")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
     REPLY = "reply", _("Reply")
     REFERRAL = "referral", _("Referral")
     RESOURCE = "resource", _("Resource")
@@ -317,10 +380,16 @@ class Message(models.Model):
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.MESSAGE)
-    # The provider's id (Twilio's MessageSid); an outbound message has none until accepted.
-    provider_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.MESSAGE)
+    # The provider's id (Twilio's MessageSid; an email's Message-ID, without its brackets); an
+    # outbound text has none until accepted, an outbound email has its own from the start.
+    provider_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    subject = models.CharField(max_length=300, blank=True)  # an email's: personal data
     body = models.TextField(blank=True)  # personal data
+    # An email's In-Reply-To and References (inbound), or those it was sent with (outbound).
+    references = models.JSONField(default=list, blank=True)
+    # Sent by a program, not a person (an auto-reply, a list): never answered automatically.
+    automatic = models.BooleanField(default=False)
     # [{"type": "image/jpeg", "url": "https://api.twilio.com/..."}]: recorded, not fetched.
     media = models.JSONField(default=list, blank=True)
     segments = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -356,6 +425,35 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.pk}"
+
+
+class AttachmentState(models.TextChoices):
+    STORED = "stored", _("Kept")
+    TOO_LARGE = "too_large", _("Not kept: larger than one file may be")
+    MESSAGE_FULL = "message_full", _("Not kept: the message's attachments are too large together")
+    EMPTY = "empty", _("Not kept: empty")
+
+
+class Attachment(models.Model):
+    """A file that came with an email. Kept (when within the limits) under a generated name in
+    settings.EMAIL_ATTACHMENT_DIR, never under the sender's file name, which is kept only as
+    text to show; its type is what its content is, whatever the sender declared. Staff download
+    it; the server never opens, renders or previews it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    stored_name = models.CharField(max_length=64, blank=True, editable=False)
+    filename = models.CharField(max_length=200, blank=True)  # the sender's: personal data
+    declared_type = models.CharField(max_length=100, blank=True)
+    detected_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=20, choices=AttachmentState.choices)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk}"
 
 
 class WebhookKey(IdempotencyRecord):

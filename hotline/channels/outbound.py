@@ -1,4 +1,5 @@
-"""Texts to a person: the one send path for replies, referrals and resources.
+"""Texts and emails to a person: the one send path for replies, referrals, resources and the
+email acknowledgement (the email itself is composed in mail_outbound).
 
 `send_text` checks the gate (is there a channel and a number, did the person text STOP, does the
 safe-contact plan allow texting for this purpose) and, in the same transaction, stores the
@@ -23,6 +24,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F
@@ -32,7 +34,7 @@ from django_tasks import task
 
 from hotline.accounts.models import User
 from hotline.audit.actions import record
-from hotline.channels import providers
+from hotline.channels import mail_outbound, providers
 from hotline.channels.models import (
     Channel,
     Conversation,
@@ -50,6 +52,7 @@ from hotline.lib import lookup
 logger = logging.getLogger(__name__)
 
 MAX_LENGTH = 1600  # what Twilio accepts in one message (it splits it into segments)
+MAX_EMAIL_LENGTH = 20_000  # an answer longer than this is a document, not an email
 # What a person may send from the console; automatic replies are the inbound path's.
 SENDABLE = {Purpose.REPLY, Purpose.REFERRAL, Purpose.RESOURCE}
 # Sending someone a referral or a resource puts the hotline's name on their phone unasked: with
@@ -78,28 +81,35 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class _Route:
-    """Where a text to the contact would go; `channel` and `address` empty when nowhere."""
+    """Where a message to the contact would go; `channel` and `address` empty when nowhere
+    (and `conversation` then set when the contact's conversation is of another kind)."""
 
     channel: Channel | None
     conversation: Conversation | None
     correspondent: Correspondent | None
     address: str
+    kind: str = Kind.SMS
 
 
-def _route(contact: Contact, *, lock: bool) -> _Route:
-    """The contact's conversation if it has one; otherwise the first active text channel and
-    the contact's phone number, as a conversation started by `send_text` would be."""
+def _route(contact: Contact, *, lock: bool, kind: str = Kind.SMS) -> _Route:
+    """The contact's conversation if it has one; otherwise, for a text, the first active text
+    channel and the contact's phone number, as a conversation started by `send_text` would be.
+    An email goes only to an email conversation (the person wrote to us)."""
     conversation = (
         Conversation.objects.filter(contact_id=contact.pk)
         .select_related("channel", "correspondent")
         .first()
     )
+    if conversation is not None and conversation.channel.kind != kind:
+        return _Route(None, conversation, None, "", kind)
+    if conversation is None and kind == Kind.EMAIL:
+        return _Route(None, None, None, "", kind)
     if conversation is not None:
         current = conversation.correspondent
         if lock:
             # Serialises with an inbound STOP from the same number (inbound.take locks it too).
             current = Correspondent.objects.select_for_update().get(pk=current.pk)
-        return _Route(conversation.channel, conversation, current, current.address)
+        return _Route(conversation.channel, conversation, current, current.address, kind)
     channel = Channel.objects.active().filter(kind=Kind.SMS).first()
     number = lookup.normalize_phone(contact.caller_phone)
     if not number.startswith("+"):
@@ -114,7 +124,14 @@ def _route(contact: Contact, *, lock: bool) -> _Route:
 
 
 def _lasting_refusal(contact: Contact, route: _Route) -> tuple[str, str] | None:
-    """What forbids any text to this contact now, as (code, reason); checked again at delivery."""
+    """What forbids any message to this contact now, as (code, reason); checked again at
+    delivery."""
+    if route.kind == Kind.EMAIL:
+        return _lasting_email_refusal(route)
+    if route.channel is None and route.conversation is not None:
+        return "other_kind", _(
+            "This contact's conversation is by email: answer in its Emails section."
+        )
     if route.channel is None:
         return "no_channel", _("Texting is not set up: no text channel is active.")
     if not route.channel.active:
@@ -128,12 +145,33 @@ def _lasting_refusal(contact: Contact, route: _Route) -> tuple[str, str] | None:
     return None
 
 
+def _lasting_email_refusal(route: _Route) -> tuple[str, str] | None:
+    """An email answers a person who wrote to us: it needs their email conversation, its
+    channel switched on. (The safe-contact plan speaks of calls and texts; the person chose
+    this address to write from.)"""
+    if route.channel is None:
+        return "no_email", _("There is no email to answer: this contact did not come by email.")
+    if not route.channel.active:
+        return "channel_inactive", _("The mailbox of this conversation is switched off.")
+    if not route.address:
+        return "no_address", _("There is no address to write to.")
+    return None
+
+
 def _refusal(
     contact: Contact, purpose: str, route: _Route, *, asked_safe: bool, body: str | None
 ) -> tuple[str, str] | None:
     refusal = _lasting_refusal(contact, route)
     if refusal is not None:
         return refusal
+    if route.kind == Kind.EMAIL:
+        if body is not None and not body:
+            return "empty", _("Write the email before sending it.")
+        if body is not None and len(body) > MAX_EMAIL_LENGTH:
+            return "too_long", _(
+                "An email can be at most %(limit)d characters; this one has %(length)d."
+            ) % {"limit": MAX_EMAIL_LENGTH, "length": len(body)}
+        return None
     if purpose in ASK_FIRST and contact.safe_to_text is None and not asked_safe:
         return "not_asked", _(
             "No safe-contact plan is recorded: ask the person whether texting is safe, and "
@@ -155,6 +193,18 @@ def _check_purpose(purpose: str) -> None:
         )
 
 
+def may_email(contact: Contact) -> str | None:
+    """Why an email reply may not be sent to the contact now (in words), or None."""
+    refusal = _refusal(
+        contact,
+        Purpose.REPLY,
+        _route(contact, lock=False, kind=Kind.EMAIL),
+        asked_safe=False,
+        body=None,
+    )
+    return None if refusal is None else refusal[1]
+
+
 def may_text(contact: Contact, purpose: str, *, asked_safe: bool = False) -> str | None:
     """Why a text for `purpose` may not be sent to the contact now (in words), or None. The
     same checks as `send_text`, but the text itself: for the page to grey out what would be
@@ -172,17 +222,36 @@ def send_text(
 ) -> Message:
     """Queue a text to the person of `contact`, or raise Refused (with the attempt audited and
     nothing else stored). The message is pending until the worker hands it to the provider."""
+    return _send(contact, body, actor=actor, purpose=purpose, asked_safe=asked_safe)
+
+
+def send_email(contact: Contact, body: str, *, actor: User) -> Message:
+    """Queue an email reply in the contact's email conversation, threaded to the person's latest
+    message, or raise Refused (audited). The worker sends it over SMTP."""
+    return _send(contact, body, actor=actor, purpose=Purpose.REPLY, kind=Kind.EMAIL)
+
+
+def _send(
+    contact: Contact,
+    body: str,
+    *,
+    actor: User,
+    purpose: str,
+    asked_safe: bool = False,
+    kind: str = Kind.SMS,
+) -> Message:
     _check_purpose(purpose)
     body = body.strip()
     message: Message | None = None
+    noun = "email" if kind == Kind.EMAIL else "text"
     with transaction.atomic():
         # Locked first: two texts to a contact with no conversation yet start one, not two.
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        route = _route(contact, lock=True)
+        route = _route(contact, lock=True, kind=kind)
         refusal = _refusal(contact, purpose, route, asked_safe=asked_safe, body=body)
         if refusal is not None:
             record(
-                "channels.text_refused",
+                f"channels.{noun}_refused",
                 actor=actor,
                 obj=contact,
                 detail={
@@ -194,7 +263,7 @@ def send_text(
         else:
             message = _queue(contact, route, body, actor=actor, purpose=purpose)
             record(
-                "channels.text_queued",
+                f"channels.{noun}_queued",
                 actor=actor,
                 obj=message,
                 detail={
@@ -237,8 +306,30 @@ def _queue(contact: Contact, route: _Route, body: str, *, actor: User, purpose: 
     else:
         conversation.last_message_at = now
         conversation.save(update_fields=["last_message_at"])
+    return _pending(conversation, route.channel, body, purpose=purpose, actor=actor, now=now)
+
+
+def _pending(
+    conversation: Conversation,
+    channel: Channel,
+    body: str,
+    *,
+    purpose: str,
+    actor: User | None,
+    now: dt.datetime,
+) -> Message:
+    """The message stored as pending and due now; an email gets its Message-ID, subject and
+    thread headers here, so that a retry sends the same."""
+    email: dict[str, object] = {}
+    if channel.kind == Kind.EMAIL:
+        subject, references, _replied = mail_outbound.thread_of(conversation)
+        email = {
+            "provider_id": mail_outbound.new_message_id(channel.address),
+            "subject": subject,
+            "references": references,
+        }
     return Message.objects.create(
-        channel=route.channel,
+        channel=channel,
         conversation=conversation,
         direction=Direction.OUT,
         purpose=purpose,
@@ -248,7 +339,52 @@ def _queue(contact: Contact, route: _Route, body: str, *, actor: User, purpose: 
         created_at=now,
         status_at=now,
         next_attempt_at=now,
+        **email,
     )
+
+
+def acknowledge(conversation: Conversation, now: dt.datetime) -> Message:
+    """The automatic acknowledgement of a new email contact whose SLA policy acknowledges (a
+    non-urgent message received out of hours): in the contact's language, with its reference
+    and when to expect an answer. Queued in the caller's transaction, sent by the worker."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    contact = conversation.contact
+    with translation.override(contact.language or None):
+        due = contact.resolution_due or contact.first_response_due
+        when = (
+            _("We will answer by %(when)s.")
+            % {"when": date_format(timezone.localtime(due), "DATETIME_FORMAT")}
+            if due
+            else _("We will answer when we are open again.")
+        )
+        body = "\n\n".join(
+            [
+                _(
+                    "Thank you for writing to %(name)s. Your message has been received; its "
+                    "reference is %(ref)s."
+                )
+                % {"name": settings.HOTLINE_NAME, "ref": contact.reference},
+                _("It is outside our service hours now.") + " " + when,
+                _("If you are in danger now, call 911."),
+            ]
+        )
+    message = _pending(
+        conversation,
+        conversation.channel,
+        body,
+        purpose=Purpose.ACKNOWLEDGEMENT,
+        actor=None,
+        now=now,
+    )
+    record(
+        "channels.email_queued",
+        obj=message,
+        detail={"contact": contact.pk, "conversation": conversation.pk, "purpose": "ack"},
+    )
+    transaction.on_commit(partial(deliver.enqueue, message.pk))
+    return message
 
 
 # --- Delivery, in the worker -----------------------------------------------------------------
@@ -293,6 +429,7 @@ def attempt(message_id: int, now: dt.datetime) -> str:
         conversation,
         conversation.correspondent,
         conversation.correspondent.address,
+        message.channel.kind,
     )
     refusal = _lasting_refusal(conversation.contact, route)
     if refusal is not None:
@@ -300,13 +437,16 @@ def attempt(message_id: int, now: dt.datetime) -> str:
         return "failed"
     channel = message.channel
     try:
-        sent = providers.for_channel(channel).send(
-            channel,
-            route.address,
-            message.body,
-            status_url=channel.webhook_url("status"),
-            timeout=SEND_TIMEOUT,
-        )
+        if channel.kind == Kind.EMAIL:
+            sent = mail_outbound.send(message)
+        else:
+            sent = providers.for_channel(channel).send(
+                channel,
+                route.address,
+                message.body,
+                status_url=channel.webhook_url("status"),
+                timeout=SEND_TIMEOUT,
+            )
     except providers.SendError as error:
         return _failed(message, now, error)
     except ImproperlyConfigured as error:
@@ -377,7 +517,9 @@ def _finish(
         }
         if status == MessageStatus.FAILED:
             detail["code"] = code
-        action = "channels.text_failed" if status == MessageStatus.FAILED else "channels.text_sent"
+        noun = "email" if message.channel.kind == Kind.EMAIL else "text"
+        outcome = "failed" if status == MessageStatus.FAILED else "sent"
+        action = f"channels.{noun}_{outcome}"
         record(action, obj=message, detail=detail)
 
 

@@ -1,6 +1,7 @@
-"""The text conversation on a contact's page: its messages in order with their delivery status
-in words, the reply form (with canned replies), and the referrals and resources that can be
-sent by text. Registered with `contacts.sections` (channels sits above contacts).
+"""The text or email conversation on a contact's page: its messages in order with their delivery
+status in words, the reply form (with canned replies), and the referrals and resources that can
+be sent by text; an email conversation shows each subject, and quoted earlier mail folded.
+Registered with `contacts.sections` (channels sits above contacts).
 
 The section shows for a contact that has a conversation, or whose caller gave a phone number
 while a text channel is active (a reply to a caller starts a conversation). What a user may do
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.access import AuthenticatedHttpRequest
 from hotline.audit.actions import record
-from hotline.channels import outbound
+from hotline.channels import mail_parse, outbound
 from hotline.channels.models import (
     CannedReply,
     Channel,
@@ -44,6 +45,8 @@ class Row:
     what: str  # why it was sent, for outbound messages ("" for an ordinary one)
     status: str
     problem: str  # why it is not delivered yet, or "" (no personal data: see outbound)
+    text: str = ""  # what the page shows as the message: an email's own words
+    quoted: str = ""  # an email's quoted earlier messages, shown folded
 
 
 def _who(message: Message) -> str:
@@ -54,7 +57,7 @@ def _who(message: Message) -> str:
     return _("Hotline (automatic)")
 
 
-def _problem(message: Message) -> str:
+def _problem(message: Message, kind: str = Kind.SMS) -> str:
     if message.status == MessageStatus.PENDING:
         parts = []
         if message.next_attempt_at is not None:
@@ -66,6 +69,10 @@ def _problem(message: Message) -> str:
             parts.append(message.last_error)
         return "; ".join(parts)
     if message.status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
+        if kind == Kind.EMAIL and message.status == MessageStatus.UNDELIVERED:
+            return _("the email came back undelivered (%(code)s)") % {
+                "code": message.error_code or "?"
+            }
         if message.error_code == STOPPED:
             return _("the person texted STOP")
         if message.last_error:
@@ -75,20 +82,52 @@ def _problem(message: Message) -> str:
     return ""
 
 
-def rows(messages: list[Message]) -> list[Row]:
+def rows(messages: list[Message], kind: str = Kind.SMS) -> list[Row]:
     purposes = dict(Purpose.choices)
     statuses = dict(MessageStatus.choices)
-    return [
-        Row(
-            message=m,
-            incoming=m.direction == Direction.IN,
-            who=_who(m),
-            what="" if m.purpose == Purpose.MESSAGE else str(purposes.get(m.purpose, "")),
-            status=str(statuses.get(m.status, m.status)),
-            problem=_problem(m),
+    result = []
+    for m in messages:
+        text, quoted = m.body, ""
+        if kind == Kind.EMAIL and m.direction == Direction.IN:
+            text, quoted = mail_parse.split_quoted(m.body)
+        what = "" if m.purpose == Purpose.MESSAGE else str(purposes.get(m.purpose, ""))
+        if m.automatic:
+            what = _("sent by a program (an automatic reply or a list)")
+        result.append(
+            Row(
+                message=m,
+                incoming=m.direction == Direction.IN,
+                who=_who(m),
+                what=what,
+                status=str(statuses.get(m.status, m.status)),
+                problem=_problem(m, kind),
+                text=text,
+                quoted=quoted,
+            )
         )
-        for m in messages
-    ]
+    return result
+
+
+def _latest(
+    request: AuthenticatedHttpRequest, contact: Contact, conversation: Conversation
+) -> tuple[list[Message], int]:
+    """The conversation's latest SHOWN messages in order and how many came before; the view
+    audited."""
+    latest = conversation.messages.select_related("sent_by").order_by("-created_at", "-pk")
+    if conversation.channel.kind == Kind.EMAIL:
+        latest = latest.prefetch_related("attachments")
+    messages = list(latest[: SHOWN + 1])[::-1]
+    earlier = 0
+    if len(messages) > SHOWN:
+        messages = messages[1:]
+        earlier = conversation.messages.count() - SHOWN
+    record(
+        "channels.conversation_view",
+        actor=request.user,
+        obj=conversation,
+        detail={"contact": contact.pk, "messages": len(messages)},
+    )
+    return messages, earlier
 
 
 def _canned(contact: Contact) -> list[CannedReply]:
@@ -109,6 +148,8 @@ def texts_section(request: AuthenticatedHttpRequest, contact: Contact) -> Sectio
         .select_related("channel", "correspondent")
         .first()
     )
+    if conversation is not None and conversation.channel.kind != Kind.SMS:
+        return None  # an email conversation: emails_section shows it
     if conversation is None and not (
         contact.caller_phone and Channel.objects.active().filter(kind=Kind.SMS).exists()
     ):
@@ -116,17 +157,7 @@ def texts_section(request: AuthenticatedHttpRequest, contact: Contact) -> Sectio
     messages: list[Message] = []
     earlier = 0
     if conversation is not None:
-        latest = conversation.messages.select_related("sent_by").order_by("-created_at", "-pk")
-        messages = list(latest[: SHOWN + 1])[::-1]
-        if len(messages) > SHOWN:
-            messages = messages[1:]
-            earlier = conversation.messages.count() - SHOWN
-        record(
-            "channels.conversation_view",
-            actor=request.user,
-            obj=conversation,
-            detail={"contact": contact.pk, "messages": len(messages)},
-        )
+        messages, earlier = _latest(request, contact, conversation)
     may_send = request.user.has_perm("contacts.change_contact", contact)
     context: dict[str, object] = {
         "conversation": conversation,
@@ -152,3 +183,36 @@ def texts_section(request: AuthenticatedHttpRequest, contact: Contact) -> Sectio
             shared=list(contact.shared_resources.select_related("resource")),
         )
     return Section("channels/_texts.html", context)
+
+
+def emails_section(request: AuthenticatedHttpRequest, contact: Contact) -> Section | None:
+    """A contact's email conversation: each message with its subject, the person's own words
+    (quoted earlier mail folded below, kept whole), HTML only ever as text; the reply form."""
+    conversation = (
+        Conversation.objects.filter(contact_id=contact.pk, channel__kind=Kind.EMAIL)
+        .select_related("channel", "correspondent")
+        .first()
+    )
+    if conversation is None:
+        return None
+    messages, earlier = _latest(request, contact, conversation)
+    may_send = request.user.has_perm("contacts.change_contact", contact)
+    context: dict[str, object] = {
+        "conversation": conversation,
+        "rows": rows(messages, Kind.EMAIL),
+        "earlier": earlier,
+        "may_send": may_send,
+        "reply_url": reverse("texts:email_reply", args=[contact.pk]),
+        "attachment_url": reverse("texts:attachment", args=[contact.pk, 0]).removesuffix("0/"),
+        "max_length": outbound.MAX_EMAIL_LENGTH,
+    }
+    if may_send:
+        canned = _canned(contact)
+        chosen = _chosen(request, canned)
+        context.update(
+            reply_refusal=outbound.may_email(contact),
+            canned=canned,
+            chosen=chosen,
+            body=chosen.text if chosen else "",
+        )
+    return Section("channels/_emails.html", context)

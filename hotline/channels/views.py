@@ -1,22 +1,26 @@
-"""The console's texts: a reply, and a referral or resource sent by text, from a contact's page.
+"""The console's texts: a reply, and a referral or resource sent by text, from a contact's page;
+and the email reply in an email conversation.
 Both go through `outbound.send_text`, whose gate refuses (and audits) what may not be sent; the
 page then says why. Nothing is sent from the request: the worker sends it.
 
 The console's calls: the screen pop (the calls coming in, with their callers' history), and an
 interpreter's part recorded on a call."""
 
+import mimetypes
+
 from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from hotline.accounts.access import AuthenticatedHttpRequest, background, require_perm
-from hotline.channels import actions, compose, outbound, phone
-from hotline.channels.access import get_call_for
+from hotline.audit.actions import record
+from hotline.channels import actions, attachments, compose, outbound, phone
+from hotline.channels.access import get_attachment_of, get_call_for
 from hotline.channels.forms import InterpreterForm, ReplyForm, SendForm
 from hotline.channels.models import Purpose
 from hotline.contacts.access import get_contact_for, get_referral_of, get_share_of
@@ -58,6 +62,49 @@ def reply(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
         body,
         Purpose.REPLY,
         _("Reply queued: it is sent in a moment; its delivery shows below."),
+    )
+
+
+@require_perm("contacts.work")
+@require_POST
+def email_reply(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
+    """An email answer in the contact's email conversation, threaded to the person's mail."""
+    contact = get_contact_for(request.user, contact_id, "contacts.change_contact")
+    form = ReplyForm(request.POST)
+    body = form.cleaned_data["body"] if form.is_valid() else ""
+    try:
+        outbound.send_email(contact, body, actor=request.user)
+    except outbound.Refused as refused:
+        messages.error(request, _("Not sent: %(reason)s") % {"reason": refused.reason})
+    else:
+        messages.success(
+            request, _("Email queued: it is sent in a moment; its delivery shows below.")
+        )
+    return redirect(reverse("contacts:detail", args=[contact.pk]) + "#emails")
+
+
+@require_perm("contacts.work")
+@require_GET
+def attachment(
+    request: AuthenticatedHttpRequest, contact_id: int, attachment_id: int
+) -> FileResponse:
+    """An email attachment, as a download for whoever may see the contact: always
+    application/octet-stream and `Content-Disposition: attachment` under a generated name, so
+    that no browser opens or renders it here; audited."""
+    contact = get_contact_for(request.user, contact_id)
+    kept = get_attachment_of(contact, attachment_id)
+    record(
+        "channels.attachment_download",
+        actor=request.user,
+        obj=kept,
+        detail={"contact": contact.pk, "type": kept.detected_type},
+    )
+    extension = mimetypes.guess_extension(kept.detected_type) or ".bin"
+    return FileResponse(
+        attachments.path_of(kept.stored_name).open("rb"),
+        as_attachment=True,
+        filename=f"attachment-{kept.pk}{extension}",
+        content_type="application/octet-stream",
     )
 
 

@@ -85,6 +85,60 @@ def an_unknown_channel(personas: dict) -> dict:
 
 # Provider webhooks: no session, the provider's signature is the check (test_sms_inbound.py and
 # test_sms_status.py sign them); a person signed in or not gets the same answers.
+def an_email_attachment(personas: dict) -> dict:
+    """An email conversation whose message has a kept attachment (a file on disk)."""
+    from hotline.channels import attachments
+    from hotline.channels.models import (
+        Attachment,
+        AttachmentState,
+        Channel,
+        Conversation,
+        Correspondent,
+        Direction,
+        Message,
+    )
+    from hotline.contacts.actions import receive
+    from hotline.contacts.models import Contact
+
+    channel = Channel.objects.create(
+        name="Matrix mail",
+        kind="email",
+        provider="mailbox",
+        address="tips@hotline.example.org",
+        secret_env="HOTLINE_MATRIX_TOKEN",
+    )
+    address = "matrix@example.net"
+    correspondent = Correspondent.objects.create(channel=channel, address=address)
+    contact = receive(Contact(channel="email", caller_email=address))
+    conversation = Conversation.objects.create(
+        channel=channel, correspondent=correspondent, contact=contact
+    )
+    message = Message.objects.create(
+        channel=channel,
+        conversation=conversation,
+        direction=Direction.IN,
+        subject="Matrix (fictional)",
+        body="Matrix email (fictional)",
+        status="received",
+    )
+    name, digest = attachments.store(b"%PDF-1.4 matrix")
+    kept = Attachment.objects.create(
+        message=message,
+        stored_name=name,
+        sha256=digest,
+        filename="matrix.pdf",
+        declared_type="application/pdf",
+        detected_type="application/pdf",
+        size=15,
+        state=AttachmentState.STORED,
+    )
+    return {"contact_id": contact.pk, "attachment_id": kept.pk}
+
+
+def an_email_attachment_contact(personas: dict) -> dict:
+    return {"contact_id": an_email_attachment(personas)["contact_id"]}
+
+
 ROWS = [
     Row("channels:sms_inbound", everyone(405), kwargs=an_unknown_channel),
     Row("channels:sms_inbound", everyone(404), method="post", kwargs=an_unknown_channel),
@@ -135,4 +189,18 @@ ROWS = [
         data=lambda p: {"referral": "999999"},
     ),
     Row("texts:send", only(WORKERS, 405), kwargs=a_contact),
+    # The email reply: the same people; a contact that did not write by email is refused in
+    # words on the page (a redirect), nothing sent.
+    Row(
+        "texts:email_reply",
+        only(WORKERS, 302),
+        method="post",
+        kwargs=a_contact,
+        data=lambda p: {"body": "Matrix reply (fictional)"},
+    ),
+    Row("texts:email_reply", only(WORKERS, 405), kwargs=a_contact),
+    # An email's attachment: a download for whoever may see the contact.
+    Row("texts:attachment", only(WORKERS), kwargs=an_email_attachment),
+    Row("texts:attachment", only(WORKERS, 405), method="post", kwargs=an_email_attachment),
+    Row("contacts:detail", only(WORKERS), kwargs=an_email_attachment_contact),
 ]

@@ -132,3 +132,59 @@ def test_the_settings_page_links_to_channels_and_canned_replies(client_for) -> N
     body = client_for("administrator").get(reverse("site:settings")).content.decode()
     assert reverse("admin:channels_channel_changelist") in body
     assert reverse("admin:channels_cannedreply_changelist") in body
+
+
+def test_an_administrator_adds_an_email_channel_and_sees_its_mailbox_not_webhooks(
+    tmp_path, client_for
+) -> None:
+    secret = tmp_path / "imap-password"
+    secret.write_text("imap secret")
+    client = client_for("administrator")
+    form = channel_form(
+        secret,
+        name="Email tips",
+        kind="email",
+        provider="mailbox",
+        address=" Tips@Hotline.Example.org ",
+        account="",
+        urgency="non_urgent",
+        mail_host="imap.example.org",
+        mail_port="",
+        mail_security="tls",
+        mail_user="tips",
+        mail_folder="",
+    )
+
+    response = client.post(reverse("admin:channels_channel_add"), form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    channel = Channel.objects.get()
+    assert (channel.address, channel.mail_port, channel.mail_folder) == (
+        "tips@hotline.example.org",
+        993,
+        "INBOX",
+    )
+    page = client.get(reverse("admin:channels_channel_change", args=[channel.pk]))
+    body = page.content.decode()
+    assert "Mailbox (email channels)" in body and "None yet: the mailbox has not been read." in body
+    assert "Webhook addresses" not in body and "imap secret" not in body
+
+
+def test_an_email_channel_without_tls_to_another_host_is_refused_in_words(
+    tmp_path, client_for
+) -> None:
+    secret = tmp_path / "imap-password"
+    secret.write_text("imap secret")
+    form = channel_form(
+        secret,
+        kind="email",
+        provider="mailbox",
+        address="tips@hotline.example.org",
+        mail_host="imap.example.org",
+        mail_security="none",
+        mail_user="tips",
+    )
+    response = client_for("administrator").post(reverse("admin:channels_channel_add"), form)
+    assert response.status_code == 200
+    assert "the password would cross the network in the clear" in response.content.decode()
+    assert not Channel.objects.exists()

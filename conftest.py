@@ -1,6 +1,5 @@
 """Personas and signed-in clients shared by every app's tests (STYLE.md: one fixture module)."""
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,11 +8,10 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.test import Client
 from django.urls import clear_url_caches
-from django.utils import timezone, translation
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.models import Agency, Role, User
-from hotline.hours.business import is_open
 from hotline.lib import cache
 
 
@@ -76,20 +74,17 @@ def default_service_hours() -> None:
     migration.create_defaults(apps, None)
 
 
-def in_service_hours() -> dt.datetime:
-    """The latest whole hour, at most a week back, inside the default business hours (9am-9pm
-    Eastern on weekdays but federal holidays): for a test whose non-urgent contact must arrive
-    as new work, not as a message taken after hours, whatever the hour the suite runs at."""
+@pytest.fixture
+def business_hours_always_open(db: None) -> None:
+    """The default business hours (9am-9pm Eastern on weekdays) open around the clock, for
+    tests of non-urgent work that are not about hours: the suite runs at any hour, and after
+    hours a non-urgent contact arrives as a message taken, with deadlines in business time."""
     from hotline.hours.models import Calendar
-    from hotline.hours.policy import schedule_of
 
-    schedule = schedule_of(Calendar.objects.get(name="Business hours (Eastern)"))
-    moment = timezone.now().replace(minute=0, second=0, microsecond=0)
-    for _hour in range(7 * 24):
-        if is_open(schedule, moment):
-            return moment
-        moment -= dt.timedelta(hours=1)
-    raise AssertionError("the default business hours were not open in the last week")
+    calendar = Calendar.objects.get(name="Business hours (Eastern)")
+    calendar.always_open = True
+    calendar.save(update_fields=["always_open"])
+    cache.forget_here()
 
 
 def enrol(user: User) -> TOTPDevice:

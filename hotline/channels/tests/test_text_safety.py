@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from conftest import in_service_hours
 from hotline.audit.models import AuditEvent
 from hotline.channels import outbound
 from hotline.channels.models import (
@@ -25,7 +24,8 @@ from hotline.contacts.actions import receive
 from hotline.contacts.models import Contact
 from hotline.lib import lookup
 
-pytestmark = pytest.mark.django_db
+# New work, not messages taken after hours (whose acknowledgement is their first response).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("business_hours_always_open")]
 
 NUMBER = "+12025550143"
 STOP_REASON = "This person texted STOP; texts resume only when they text START."
@@ -42,13 +42,7 @@ def channel(tmp_path: Any) -> Channel:
 
 
 def a_call(**fields: Any) -> Contact:
-    values = {
-        "channel": "phone",
-        "caller_phone": "(202) 555-0143",
-        # New work, not a message taken after hours (whose acknowledgement is its first response).
-        "received_at": in_service_hours(),
-        **fields,
-    }
+    values = {"channel": "phone", "caller_phone": "(202) 555-0143", **fields}
     return receive(Contact(**values))
 
 

@@ -1,11 +1,8 @@
 """The intake API answers bad input with a 4xx in words, never a 500, and creates nothing."""
 
-import json
-
 import pytest
 from django.test import Client
 
-from conftest import in_service_hours
 from hotline.audit.models import AuditEvent
 from hotline.contacts.models import Contact, IdempotencyKey
 from hotline.contacts.tests.test_api import URL, api, token_for
@@ -84,10 +81,10 @@ def test_an_id_out_of_range_is_a_404(personas, contact_id: str) -> None:
     assert response.status_code == 404
 
 
+@pytest.mark.usefixtures("business_hours_always_open")  # new work, not a message taken
 def test_a_patch_body_that_is_not_an_object_is_a_422(personas) -> None:
     client = api(token_for(personas["specialist"]))
-    received = in_service_hours().isoformat()  # new work, not a message taken after hours
-    send(client, json.dumps({"narrative": "x", "received_at": received}))
+    send(client, '{"narrative": "x"}')
     contact = Contact.objects.get()
     response = send(client, "[]", "patch", f"{URL}{contact.pk}")
     assert response.status_code == 422

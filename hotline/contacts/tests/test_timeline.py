@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import in_service_hours
 from hotline.accounts.models import User
 from hotline.audit.models import AuditEvent
 from hotline.cases.actions import open_case
@@ -28,7 +27,8 @@ from hotline.contacts.timeline import timeline
 from hotline.directory.models import Organization, Service
 from hotline.library.models import Resource
 
-pytestmark = pytest.mark.django_db
+# New work, not messages taken after hours: the suite runs at any hour.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("business_hours_always_open")]
 
 CALL = {
     "channel": "phone",
@@ -53,7 +53,7 @@ def changes(contact: Contact) -> list[tuple[str, str, int | None]]:
 
 
 def test_a_public_contact_is_received_with_one_status_change() -> None:
-    item = receive(Contact(channel="webform", received_at=in_service_hours()))
+    item = receive(Contact(channel="webform"))
     assert changes(item) == [("", Status.NEW, None)]
     assert not Assignment.objects.exists()
 
@@ -71,7 +71,7 @@ def test_a_call_recorded_live_writes_its_status_and_who_took_it(client_for, pers
 
 def test_claiming_a_new_contact_writes_one_status_change_and_one_assignment(personas) -> None:
     specialist = personas["specialist"]
-    item = receive(Contact(channel="sms", received_at=in_service_hours()))
+    item = receive(Contact(channel="sms"))
     claim(item, actor=specialist)
     assert changes(item)[1:] == [(Status.NEW, Status.IN_PROGRESS, specialist.pk)]
     assert Assignment.objects.filter(contact=item, assignee=specialist).count() == 1
@@ -111,13 +111,13 @@ def test_an_edit_that_keeps_the_status_writes_none(personas) -> None:
 
 
 def test_closing_writes_one_row(personas) -> None:
-    item = receive(Contact(channel="phone", received_at=in_service_hours()))
+    item = receive(Contact(channel="phone"))
     set_status(item, Status.CLOSED, actor=personas["supervisor"])
     assert changes(item)[1:] == [(Status.NEW, Status.CLOSED, personas["supervisor"].pk)]
 
 
 def test_the_apis_status_update_writes_one_row(personas) -> None:
-    item = receive(Contact(channel="api", received_at=in_service_hours()))
+    item = receive(Contact(channel="api"))
     client = api(token_for(personas["specialist"]))
     response = client.patch(
         f"/api/contacts/{item.pk}", {"status": "closed"}, content_type="application/json"
@@ -203,7 +203,7 @@ def test_who_does_not_work_contacts_cannot_add_a_note(client_for, persona: str) 
 
 
 def test_a_closed_contact_takes_notes_from_a_supervisor_only(client_for, personas) -> None:
-    item = receive(Contact(channel="phone", received_at=in_service_hours()))
+    item = receive(Contact(channel="phone"))
     set_status(item, Status.CLOSED, actor=personas["supervisor"])
     url = reverse("contacts:add_note", args=[item.pk])
     assert client_for("specialist").post(url, {"text": "Late note"}).status_code == 403
@@ -313,7 +313,7 @@ def test_the_timeline_takes_the_same_queries_for_3_or_30_entries(
 
 
 def test_the_contact_page_shows_the_timeline_and_the_note_form(client_for, personas) -> None:
-    item = receive(Contact(channel="phone", received_at=in_service_hours()))
+    item = receive(Contact(channel="phone"))
     add_note(item, "Seen on the page (fictional)", actor=personas["specialist"])
     set_status(item, Status.AWAITING_FOLLOW_UP, actor=personas["specialist"])
     page = client_for("program_staff").get(reverse("contacts:detail", args=[item.pk]))
@@ -326,7 +326,7 @@ def test_the_contact_page_shows_the_timeline_and_the_note_form(client_for, perso
 
 
 def test_who_may_not_add_a_note_sees_no_note_form(client_for, personas) -> None:
-    item = receive(Contact(channel="phone", received_at=in_service_hours()))
+    item = receive(Contact(channel="phone"))
     set_status(item, Status.CLOSED, actor=personas["supervisor"])
     page = client_for("specialist").get(reverse("contacts:detail", args=[item.pk]))
     assert page.status_code == 200

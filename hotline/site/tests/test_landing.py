@@ -21,7 +21,8 @@ from hotline.directory.models import (
 )
 from hotline.site.landing import LIMIT
 
-pytestmark = pytest.mark.django_db
+# New work, not messages taken after hours: the suite runs at any hour.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("business_hours_always_open")]
 
 
 def a_contact(**fields) -> Contact:

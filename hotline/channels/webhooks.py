@@ -26,14 +26,14 @@ from django.views.decorators.http import require_POST
 
 from hotline.accounts.access import public
 from hotline.channels import inbound, providers
-from hotline.channels.models import Channel, Kind, WebhookKey
+from hotline.channels.models import Channel, Kind, WebhookKey, active_channel
 from hotline.lib import idempotency
 
 logger = logging.getLogger(__name__)
 
 
 def _channel(public_id: str, kind: str) -> Channel:
-    channel = Channel.objects.active().filter(public_id=public_id, kind=kind).first()
+    channel = active_channel(kind, public_id)
     if channel is None:
         raise Http404(_("No such channel."))
     return channel

@@ -9,7 +9,9 @@ a pool of fictional numbers (+1555...), so that most texts join a conversation a
 and some start a new contact.
 
 --mode load: texts for S seconds, then GET /healthz on the same server for S seconds as the
-floor. Every message answered 200 must be in the database once, and nothing else.
+floor (it reads the database: the applied migrations), then for S seconds intake_load.py's
+trivial floor (the API without a token: middleware, routing, a 401). Every message answered
+200 must be in the database once, and nothing else.
 
 --mode crash: the same texts while the server (gunicorn master and workers) is killed with
 SIGKILL K times, ~2 s apart, and restarted. Each client retries a text (same MessageSid, same
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -136,73 +139,70 @@ def stored(env: dict[str, str]) -> dict[str, int]:
     return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
 
+# method, path, body, headers, the status expected, the text's MessageSid ("" for none)
+Request = tuple[str, str, bytes | None, dict[str, str], int, str]
+
+
+def hammer(
+    clients: int, seconds: float, request: Callable[[int, int], Request], answered: set[str]
+) -> dict[str, float]:
+    """`clients` threads sending `request(client, n)` one after another for `seconds`; the
+    latencies of the expected answers. The MessageSid of each text answered as expected goes
+    into `answered`."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            method, path, body, headers, expected, sid = request(index, n)
+            started = time.perf_counter()
+            conn.request(method, path, body, headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status == expected:
+                latencies[index].append(time.perf_counter() - started)
+                if sid:
+                    with lock:
+                        answered.add(sid)
+            else:
+                errors[index] += 1
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summary([x for per in latencies for x in per], sum(errors), time.monotonic() - began)
+
+
 def load(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[str, object]:
     acked: set[str] = set()
-    lock = threading.Lock()
+    rngs = [random.Random(f"{texts.run}-{i}") for i in range(args.clients)]  # noqa: S311
 
-    def texting(seconds: float) -> dict[str, float]:
-        latencies: list[list[float]] = [[] for _ in range(args.clients)]
-        errors = [0] * args.clients
-        stop = time.monotonic() + seconds
+    def text(index: int, n: int) -> Request:
+        sid, body, headers = texts.make(index, n, rngs[index])
+        return "POST", texts.path, body, headers, 200, sid
 
-        def client(index: int) -> None:
-            rng = random.Random(f"{texts.run}-{index}-{seconds}")  # noqa: S311 - test data
-            conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
-            n = 0
-            while time.monotonic() < stop:
-                n += 1
-                sid, body, headers = texts.make(index, n, rng)
-                started = time.perf_counter()
-                conn.request("POST", texts.path, body, headers)
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    latencies[index].append(time.perf_counter() - started)
-                    with lock:
-                        acked.add(sid)
-                else:
-                    errors[index] += 1
+    def healthz(index: int, n: int) -> Request:
+        return "GET", "/healthz", None, {}, 200, ""
 
-        began = time.monotonic()
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - began
-        return summary([x for per in latencies for x in per], sum(errors), elapsed)
-
-    def floor(seconds: float) -> dict[str, float]:
-        latencies: list[list[float]] = [[] for _ in range(args.clients)]
-        errors = [0] * args.clients
-        stop = time.monotonic() + seconds
-
-        def client(index: int) -> None:
-            conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
-            while time.monotonic() < stop:
-                started = time.perf_counter()
-                conn.request("GET", "/healthz")
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    latencies[index].append(time.perf_counter() - started)
-                else:
-                    errors[index] += 1
-
-        began = time.monotonic()
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return summary([x for per in latencies for x in per], sum(errors), time.monotonic() - began)
+    def trivial(index: int, n: int) -> Request:
+        # intake_load.py's floor: middleware, routing and a 401, no database.
+        return "GET", "/api/contacts/", None, {}, 401, ""
 
     server = start(env)
     try:
-        texting(2)  # warm-up: stored and checked like the rest, not timed
+        hammer(args.clients, 2, text, acked)  # warm-up: stored and checked, not timed
         load_before = os.getloadavg()
-        sms = texting(args.seconds)
-        fl = floor(args.seconds)
+        sms = hammer(args.clients, args.seconds, text, acked)
+        floor = hammer(args.clients, args.seconds, healthz, set())
+        bare = hammer(args.clients, args.seconds, trivial, set())
         load_after = os.getloadavg()
     finally:
         kill(server)
@@ -214,9 +214,10 @@ def load(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[st
     unanswered = [sid for sid in messages if sid not in acked]
     return {
         "sms": sms,
-        "floor_healthz": fl,
-        "throughput_ratio_to_floor": round(sms["per_second"] / max(fl["per_second"], 0.1), 3),
-        "p99_ratio_to_floor": round(sms["p99_ms"] / max(fl["p99_ms"], 0.01), 2),
+        "floor_healthz": floor,
+        "throughput_ratio_to_floor": round(sms["per_second"] / max(floor["per_second"], 0.1), 3),
+        "p99_ratio_to_floor": round(sms["p99_ms"] / max(floor["p99_ms"], 0.01), 2),
+        "floor_401": bare,
         "answered_200": len(acked),
         "stored": sum(messages.values()),
         "audited": db["audited"],

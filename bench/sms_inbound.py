@@ -11,15 +11,21 @@ and some start a new contact.
 --mode load: texts for S seconds, then GET /healthz on the same server for S seconds as the
 floor (it reads the database: the applied migrations), then for S seconds intake_load.py's
 trivial floor (the API without a token: middleware, routing, a 401). Every message answered
-200 must be in the database once, and nothing else.
+200 must be in the database once, and nothing else. Each phase gives the server's CPU time per
+answer (gunicorn's processes, not the database's) and the load average at its start and end.
 
 --mode crash: the same texts while the server (gunicorn master and workers) is killed with
 SIGKILL K times, ~2 s apart, and restarted. Each client retries a text (same MessageSid, same
 idempotency token, same signature: as Twilio retries) until it is answered 200. Afterwards every
 MessageSid answered 200 must be stored exactly once (channels_message by provider_id).
 
+--mode profile: no server; in one process through Django's test client, what one text costs:
+statements, Python function calls, CPU time; for texts joining a conversation and texts
+starting a contact.
+
     DEBUG=1 .venv/bin/python bench/sms_inbound.py --mode load --database sqlite
     DEBUG=1 .venv/bin/python bench/sms_inbound.py --mode crash --database postgres --kills 20
+    DEBUG=1 .venv/bin/python bench/sms_inbound.py --mode profile --database sqlite
 
 Prints one JSON line; exits 1 when a message answered 200 is missing or stored twice.
 """
@@ -38,12 +44,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intake_server import HOST, PORT, ROOT, environment, kill, machine, manage, migrate, start
+from intake_server import HOST, PORT, PY, ROOT, environment, kill, machine, manage, migrate, start
 
 NUMBER = "+12025550100"  # the channel's, fictional
 ACCOUNT = "AC" + "0" * 32
@@ -56,7 +63,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
+def summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
     return {
         "requests": len(latencies),
         "errors": errors,
@@ -86,11 +93,15 @@ class Texts:
     def __init__(self, path: str, token: str) -> None:
         self.path = path
         self.url = f"http://{HOST}:{PORT}{self.path}"
+        self.token = token
         self.validator = RequestValidator(token)
         self.run = secrets.token_hex(4)
 
-    def make(self, client: int, n: int, rng: random.Random) -> tuple[str, bytes, dict[str, str]]:
-        """A text: its MessageSid, its body as sent, its headers."""
+    def make(
+        self, client: int, n: int, rng: random.Random, senders: int = POOL
+    ) -> tuple[str, bytes, dict[str, str]]:
+        """A text from one of `senders` numbers: its MessageSid, its body as sent, its
+        headers."""
         sid = f"SM{self.run}{client:04x}{n:020x}"
         params = {
             "ToCountry": "US",
@@ -111,7 +122,7 @@ class Texts:
             "NumSegments": "1",
             "MessageSid": sid,
             "AccountSid": ACCOUNT,
-            "From": f"+1555{rng.randrange(POOL):07d}",
+            "From": f"+1555{rng.randrange(senders):07d}",
             "ApiVersion": "2010-04-01",
         }
         headers = {
@@ -143,12 +154,35 @@ def stored(env: dict[str, str]) -> dict[str, int]:
 Request = tuple[str, str, bytes | None, dict[str, str], int, str]
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the process `pid` and its children alive now (gunicorn's
+    master and workers): Linux's /proc; 0 elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        pending += [int(child) for child in children]
+    return total
+
+
 def hammer(
-    clients: int, seconds: float, request: Callable[[int, int], Request], answered: set[str]
-) -> dict[str, float]:
-    """`clients` threads sending `request(client, n)` one after another for `seconds`; the
-    latencies of the expected answers. The MessageSid of each text answered as expected goes
-    into `answered`."""
+    server: int,
+    clients: int,
+    seconds: float,
+    request: Callable[[int, int], Request],
+    answered: set[str],
+) -> dict[str, Any]:
+    """`clients` threads sending `request(client, n)` one after another for `seconds` to the
+    server whose process is `server`; the latencies of the expected answers, the server's CPU
+    time per answer and the load average (1 min) at the start and the end. The MessageSid of
+    each text answered as expected goes into `answered`."""
+    load_at_start, cpu_at_start = os.getloadavg()[0], server_cpu(server)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     lock = threading.Lock()
@@ -178,7 +212,11 @@ def hammer(
         thread.start()
     for thread in threads:
         thread.join()
-    return summary([x for per in latencies for x in per], sum(errors), time.monotonic() - began)
+    figures = summary([x for per in latencies for x in per], sum(errors), time.monotonic() - began)
+    cpu = server_cpu(server) - cpu_at_start
+    figures["server_cpu_ms"] = round(cpu * 1000 / max(figures["requests"], 1), 2)
+    figures["load"] = [round(load_at_start, 2), round(os.getloadavg()[0], 2)]
+    return figures
 
 
 def load(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[str, object]:
@@ -198,12 +236,10 @@ def load(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[st
 
     server = start(env)
     try:
-        hammer(args.clients, 2, text, acked)  # warm-up: stored and checked, not timed
-        load_before = os.getloadavg()
-        sms = hammer(args.clients, args.seconds, text, acked)
-        floor = hammer(args.clients, args.seconds, healthz, set())
-        bare = hammer(args.clients, args.seconds, trivial, set())
-        load_after = os.getloadavg()
+        hammer(server.pid, args.clients, 2, text, acked)  # warm-up: stored, checked, not timed
+        sms = hammer(server.pid, args.clients, args.seconds, text, acked)
+        floor = hammer(server.pid, args.clients, args.seconds, healthz, set())
+        bare = hammer(server.pid, args.clients, args.seconds, trivial, set())
     finally:
         kill(server)
     db = stored(env)
@@ -225,7 +261,6 @@ def load(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[st
         "lost": len(lost),
         "duplicated": len(twice),
         "stored_unanswered": len(unanswered),
-        "load_average": [round(x, 2) for x in (*load_before, *load_after)],
     }
 
 
@@ -286,7 +321,6 @@ def crash(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[s
     lost = [sid for sid in acked if sid not in messages]
     twice = [sid for sid, count in messages.items() if count > 1]
     return {
-        "kills": args.kills,
         "answered_200": len(acked),
         "requests_sent": tries[0],
         "stored": sum(messages.values()),
@@ -297,6 +331,73 @@ def crash(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[s
         "gave_up": given_up[0],
         "load_average": [round(x, 2) for x in (*load_before, *load_after)],
     }
+
+
+def profile(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[str, object]:
+    """The webhook in one process, through Django's test client (no HTTP server): per text, the
+    statements run (without BEGIN, COMMIT and savepoints) and the Python function calls
+    (counted by cProfile, the same from run to run), and the CPU time (the fastest batch of
+    100, unprofiled), for texts that join a conversation and texts that start a contact."""
+    code = (
+        "import json, sys; sys.path.insert(0, 'bench'); import sms_inbound; "
+        f"print(json.dumps(sms_inbound.profile_here({texts.path!r}, {texts.token!r}, "
+        f"{args.texts})))"
+    )
+    env = {**env, "DJANGO_SETTINGS_MODULE": "hotline.settings"}
+    out = subprocess.run(  # noqa: S603 - this checkout's own Python
+        [PY, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "lost": 0, "duplicated": 0}
+
+
+def profile_here(path: str, token: str, count: int) -> dict[str, object]:
+    import cProfile
+    import pstats
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    texts = Texts(path, token)
+    client = Client(HTTP_HOST=HOST)
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
+    sent = iter(range(1, 10**9))
+
+    def post(rng: random.Random, senders: int) -> None:
+        _sid, body, headers = texts.make(0, next(sent), rng, senders=senders)
+        del headers["Content-Type"]
+        answer = client.post(path, body, "application/x-www-form-urlencoded", headers=headers)
+        assert answer.status_code == 200, answer.status_code
+
+    figures: dict[str, object] = {}
+    for kind, senders in [("joining", 20), ("starting_a_contact", 10**7)]:
+        rng = random.Random(kind)  # noqa: S311 - test data
+        for _ in range(200 if senders < 10**3 else 20):
+            post(rng, senders)  # joining: each of the numbers has its conversation by now
+        with CaptureQueriesContext(connection) as queries:
+            post(rng, senders)
+        statements = [q for q in queries.captured_queries if not q["sql"].startswith(control)]
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(count):
+            post(rng, senders)
+        profiler.disable()
+        calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+        batches = []
+        for _ in range(max(count // 100, 1)):
+            started = time.process_time()
+            for _ in range(100):
+                post(rng, senders)
+            batches.append(time.process_time() - started)
+        figures[kind] = {
+            "statements": len(statements),
+            "function_calls": round(calls / count),
+            "cpu_ms": round(min(batches) * 10, 2),
+        }
+    return figures
 
 
 def commit() -> str:
@@ -319,13 +420,14 @@ def commit() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["load", "crash"], default="load")
+    parser.add_argument("--mode", choices=["load", "crash", "profile"], default="load")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between kills")
     parser.add_argument("--max-attempts", type=int, default=400)
+    parser.add_argument("--texts", type=int, default=1000, help="texts of each kind (profile)")
     args = parser.parse_args()
     env = environment(args.database, name="hotline_bench_sms")
     # What the provider was given and signs: the server's own address here.
@@ -333,16 +435,19 @@ def main() -> None:
     migrate(env)
     token = secrets.token_hex(16)
     texts = Texts(add_channel(env, token), token)
-    figures = (load if args.mode == "load" else crash)(args, env, texts)
+    figures = {"load": load, "crash": crash, "profile": profile}[args.mode](args, env, texts)
+    setting = {
+        "load": {"clients": args.clients, "seconds": args.seconds, "senders": POOL},
+        "crash": {"clients": args.clients, "kills": args.kills, "senders": POOL},
+        "profile": {"texts": args.texts},
+    }[args.mode]
     print(
         json.dumps(
             {
                 "bench": f"sms_inbound_{args.mode}",
                 "database": args.database,
-                "clients": args.clients,
-                "seconds": args.seconds,
+                **setting,
                 **figures,
-                "senders": POOL,
                 "commit": commit(),
                 "machine": machine(),
             }

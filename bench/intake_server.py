@@ -43,15 +43,15 @@ def environment(database: str, name: str = "hotline_bench_intake") -> dict[str, 
     return env
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    """Run a management command of this checkout; its output."""
+def manage(env: dict[str, str], *args: str, root: Path = ROOT) -> str:
+    """Run a management command of this checkout (or of the one at `root`); its output."""
     done = subprocess.run(
-        [PY, "manage.py", *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        [PY, "manage.py", *args], env=env, cwd=root, check=True, capture_output=True, text=True
     )
     return done.stdout
 
 
-def migrate(env: dict[str, str]) -> None:
+def migrate(env: dict[str, str], root: Path = ROOT) -> None:
     """A fresh database (PostgreSQL's dropped and created again), migrated."""
     if "DATABASE_URL" in env:
         name = env["DATABASE_URL"].rsplit("/", 1)[1]
@@ -61,8 +61,8 @@ def migrate(env: dict[str, str]) -> None:
                 check=True,
                 capture_output=True,
             )
-    manage(env, "migrate", "--no-input", "-v0")
-    manage(env, "createcachetable")
+    manage(env, "migrate", "--no-input", "-v0", root=root)
+    manage(env, "createcachetable", root=root)
 
 
 def prepare(env: dict[str, str]) -> str:
@@ -78,26 +78,29 @@ def prepare(env: dict[str, str]) -> str:
     return manage(env, "create_api_token", "bench").strip()
 
 
-def start(env: dict[str, str], workers: int = 2) -> subprocess.Popen[bytes]:
+def start(
+    env: dict[str, str], workers: int = 2, root: Path = ROOT, port: int = PORT
+) -> subprocess.Popen[bytes]:
+    """gunicorn serving this checkout (or the one at `root`) on `port`, once it answers."""
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(root / ".venv" / "bin" / "gunicorn"),
             "hotline.wsgi",
             "-w",
             str(workers),
             "-b",
-            f"{HOST}:{PORT}",
+            f"{HOST}:{port}",
             "--log-level",
             "warning",
         ],
         env=env,
-        cwd=ROOT,
+        cwd=root,
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection(HOST, PORT, timeout=2)
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/api/contacts/")
             if conn.getresponse().status == 401:
                 return server

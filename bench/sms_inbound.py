@@ -13,6 +13,9 @@ floor (it reads the database: the applied migrations), then for S seconds intake
 trivial floor (the API without a token: middleware, routing, a 401). Every message answered
 200 must be in the database once, and nothing else. Each phase gives the server's CPU time per
 answer (gunicorn's processes, not the database's) and the load average at its start and end.
+With --against CHECKOUT, the same load also goes to a server of that checkout (its own fresh
+database, the next port), in turns of S/--turns seconds, this one and that one alternately, so
+that both meet the same machine (shared, busy) and their ratio means something.
 
 --mode crash: the same texts while the server (gunicorn master and workers) is killed with
 SIGKILL K times, ~2 s apart, and restarted. Each client retries a text (same MessageSid, same
@@ -24,6 +27,7 @@ statements, Python function calls, CPU time; for texts joining a conversation an
 starting a contact.
 
     DEBUG=1 .venv/bin/python bench/sms_inbound.py --mode load --database sqlite
+    DEBUG=1 .venv/bin/python bench/sms_inbound.py --database postgres --against ../old-checkout
     DEBUG=1 .venv/bin/python bench/sms_inbound.py --mode crash --database postgres --kills 20
     DEBUG=1 .venv/bin/python bench/sms_inbound.py --mode profile --database sqlite
 
@@ -32,6 +36,7 @@ Prints one JSON line; exits 1 when a message answered 200 is missing or stored t
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -56,6 +61,8 @@ NUMBER = "+12025550100"  # the channel's, fictional
 ACCOUNT = "AC" + "0" * 32
 POOL = 2000  # senders: +15550000000 .. +15550001999
 BODIES = ["hi", "I need help", "can someone call me back", "they took my passport", "thanks"]
+# method, path, body, headers, the status expected, the text's MessageSid ("" for none)
+Request = tuple[str, str, bytes | None, dict[str, str], int, str]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -63,17 +70,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else 0,
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-    }
-
-
-def add_channel(env: dict[str, str], token: str) -> str:
+def add_channel(env: dict[str, str], token: str, root: Path = ROOT) -> str:
     """One active SMS channel (through add_channel, as an administrator's command would), its
     auth token in a file of its own; the path of its inbound webhook."""
     secret = Path(tempfile.mkdtemp(prefix="hotline-bench-sms-")) / "twilio-token"
@@ -84,25 +81,24 @@ def add_channel(env: dict[str, str], token: str) -> str:
         f"c = add_channel(name='Bench texts', address={NUMBER!r}, account={ACCOUNT!r}, "
         f"secret_file={str(secret)!r}); print(c.webhook_path('inbound'))"
     )
-    return manage(env, "shell", "-c", code).strip().splitlines()[-1]
+    return manage(env, "shell", "-c", code, root=root).strip().splitlines()[-1]
 
 
 class Texts:
     """Incoming texts as Twilio would post them to the channel's inbound webhook."""
 
-    def __init__(self, path: str, token: str) -> None:
+    def __init__(self, path: str, token: str, port: int = PORT) -> None:
         self.path = path
-        self.url = f"http://{HOST}:{PORT}{self.path}"
+        self.url = f"http://{HOST}:{port}{self.path}"
         self.token = token
         self.validator = RequestValidator(token)
         self.run = secrets.token_hex(4)
+        self.sids = itertools.count(1)
 
-    def make(
-        self, client: int, n: int, rng: random.Random, senders: int = POOL
-    ) -> tuple[str, bytes, dict[str, str]]:
-        """A text from one of `senders` numbers: its MessageSid, its body as sent, its
-        headers."""
-        sid = f"SM{self.run}{client:04x}{n:020x}"
+    def make(self, rng: random.Random, senders: int = POOL) -> tuple[str, bytes, dict[str, str]]:
+        """A text from one of `senders` numbers, with a MessageSid never made before in this
+        run: its MessageSid, its body as sent, its headers."""
+        sid = f"SM{self.run}{next(self.sids):024x}"
         params = {
             "ToCountry": "US",
             "ToState": "DC",
@@ -133,25 +129,60 @@ class Texts:
         return sid, urlencode(params).encode(), headers
 
 
-def stored(env: dict[str, str]) -> dict[str, int]:
-    """Inbound messages per provider id, and the audit events of messages taken, read straight
-    from the database."""
-    code = (
-        "import json; from django.db.models import Count; "
-        "from hotline.audit.models import AuditEvent; "
-        "from hotline.channels.models import Message; "
-        "from hotline.contacts.models import Contact; "
-        "rows = Message.objects.filter(direction='in').values('provider_id')"
-        ".annotate(n=Count('pk')).order_by(); "
-        "print(json.dumps({'messages': {r['provider_id']: r['n'] for r in rows}, "
-        "'audited': AuditEvent.objects.filter(action='channels.message_in').count(), "
-        "'contacts': Contact.objects.count()}))"
-    )
-    return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+class Site:
+    """One server under test: a checkout, its fresh database with one SMS channel, its
+    gunicorn on its own port, the texts it answered."""
 
+    def __init__(self, root: Path, database: str, port: int, name: str) -> None:
+        self.root, self.port = root, port
+        self.env = environment(database, name=name)
+        # What the provider was given and signs: the server's own address here.
+        self.env["SITE_URL"] = f"http://{HOST}:{port}"
+        migrate(self.env, root=root)
+        token = secrets.token_hex(16)
+        self.texts = Texts(add_channel(self.env, token, root), token, port)
+        self.answered: set[str] = set()
+        self.server: subprocess.Popen[bytes] | None = None
 
-# method, path, body, headers, the status expected, the text's MessageSid ("" for none)
-Request = tuple[str, str, bytes | None, dict[str, str], int, str]
+    def start(self) -> int:
+        self.server = start(self.env, root=self.root, port=self.port)
+        return self.server.pid
+
+    def stop(self) -> None:
+        if self.server is not None:
+            kill(self.server)
+            self.server = None
+
+    def stored(self) -> dict[str, Any]:
+        """Inbound messages per provider id, the audit events of messages taken and the
+        contacts, read straight from the database."""
+        code = (
+            "import json; from django.db.models import Count; "
+            "from hotline.audit.models import AuditEvent; "
+            "from hotline.channels.models import Message; "
+            "from hotline.contacts.models import Contact; "
+            "rows = Message.objects.filter(direction='in').values('provider_id')"
+            ".annotate(n=Count('pk')).order_by(); "
+            "print(json.dumps({'messages': {r['provider_id']: r['n'] for r in rows}, "
+            "'audited': AuditEvent.objects.filter(action='channels.message_in').count(), "
+            "'contacts': Contact.objects.count()}))"
+        )
+        out = manage(self.env, "shell", "-c", code, root=self.root)
+        return dict(json.loads(out.strip().splitlines()[-1]))
+
+    def checked(self) -> dict[str, int]:
+        """Every text answered 200 stored once, and nothing else stored."""
+        db = self.stored()
+        messages: dict[str, int] = db["messages"]
+        return {
+            "answered_200": len(self.answered),
+            "stored": sum(messages.values()),
+            "audited": db["audited"],
+            "contacts": db["contacts"],
+            "lost": sum(1 for sid in self.answered if sid not in messages),
+            "duplicated": sum(1 for count in messages.values() if count > 1),
+            "stored_unanswered": sum(1 for sid in messages if sid not in self.answered),
+        }
 
 
 def server_cpu(pid: int) -> float:
@@ -171,29 +202,51 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+class Turns:
+    """What one kind of request met on one server, over one or several turns."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.seconds = self.cpu = 0.0
+        self.loads: list[float] = []
+
+    def figures(self) -> dict[str, Any]:
+        answered = len(self.latencies)
+        return {
+            "requests": answered,
+            "errors": self.errors,
+            "per_second": round(answered / max(self.seconds, 0.001), 1),
+            "p50_ms": round(statistics.median(self.latencies) * 1000, 2) if answered else 0,
+            "p99_ms": round(percentile(self.latencies, 0.99) * 1000, 2),
+            "server_cpu_ms": round(self.cpu * 1000 / max(answered, 1), 2),
+            "load": [round(min(self.loads), 2), round(max(self.loads), 2)],
+        }
+
+
 def hammer(
-    server: int,
+    site: Site,
     clients: int,
     seconds: float,
-    request: Callable[[int, int], Request],
-    answered: set[str],
-) -> dict[str, Any]:
-    """`clients` threads sending `request(client, n)` one after another for `seconds` to the
-    server whose process is `server`; the latencies of the expected answers, the server's CPU
-    time per answer and the load average (1 min) at the start and the end. The MessageSid of
-    each text answered as expected goes into `answered`."""
-    load_at_start, cpu_at_start = os.getloadavg()[0], server_cpu(server)
+    request: Callable[[int], Request],
+    into: Turns,
+) -> None:
+    """`clients` threads sending `request(client)` to the site one after another for
+    `seconds`: the latencies of the expected answers, the server's CPU time and the load average
+    (1 min) at the start and the end go `into` the turns. The MessageSid of each text answered
+    as expected goes into the site's `answered`."""
+    assert site.server is not None
+    into.loads.append(os.getloadavg()[0])
+    cpu_at_start = server_cpu(site.server.pid)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
     def client(index: int) -> None:
-        conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
-        n = 0
+        conn = http.client.HTTPConnection(HOST, site.port, timeout=30)
         while time.monotonic() < stop:
-            n += 1
-            method, path, body, headers, expected, sid = request(index, n)
+            method, path, body, headers, expected, sid = request(index)
             started = time.perf_counter()
             conn.request(method, path, body, headers)
             response = conn.getresponse()
@@ -202,7 +255,7 @@ def hammer(
                 latencies[index].append(time.perf_counter() - started)
                 if sid:
                     with lock:
-                        answered.add(sid)
+                        site.answered.add(sid)
             else:
                 errors[index] += 1
 
@@ -212,60 +265,84 @@ def hammer(
         thread.start()
     for thread in threads:
         thread.join()
-    figures = summary([x for per in latencies for x in per], sum(errors), time.monotonic() - began)
-    cpu = server_cpu(server) - cpu_at_start
-    figures["server_cpu_ms"] = round(cpu * 1000 / max(figures["requests"], 1), 2)
-    figures["load"] = [round(load_at_start, 2), round(os.getloadavg()[0], 2)]
-    return figures
+    into.seconds += time.monotonic() - began
+    into.cpu += server_cpu(site.server.pid) - cpu_at_start
+    into.latencies += [x for per in latencies for x in per]
+    into.errors += sum(errors)
+    into.loads.append(os.getloadavg()[0])
 
 
-def load(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[str, object]:
-    acked: set[str] = set()
-    rngs = [random.Random(f"{texts.run}-{i}") for i in range(args.clients)]  # noqa: S311
+def load(args: argparse.Namespace, sites: list[Site]) -> dict[str, Any]:
+    """Texts, then /healthz, then the trivial floor, on each site; with two sites in turns."""
 
-    def text(index: int, n: int) -> Request:
-        sid, body, headers = texts.make(index, n, rngs[index])
-        return "POST", texts.path, body, headers, 200, sid
+    def texting(site: Site) -> Callable[[int], Request]:
+        rngs = [random.Random(f"{site.texts.run}-{i}") for i in range(args.clients)]  # noqa: S311
 
-    def healthz(index: int, n: int) -> Request:
+        def text(index: int) -> Request:
+            sid, body, headers = site.texts.make(rngs[index])
+            return "POST", site.texts.path, body, headers, 200, sid
+
+        return text
+
+    def healthz(index: int) -> Request:
         return "GET", "/healthz", None, {}, 200, ""
 
-    def trivial(index: int, n: int) -> Request:
+    def trivial(index: int) -> Request:
         # intake_load.py's floor: middleware, routing and a 401, no database.
         return "GET", "/api/contacts/", None, {}, 401, ""
 
-    server = start(env)
+    kinds = ["sms", "floor_healthz", "floor_401"]
+    turns = {id(site): {kind: Turns() for kind in kinds} for site in sites}
+    texts = {id(site): texting(site) for site in sites}
+    count = args.turns if len(sites) > 1 else 1
     try:
-        hammer(server.pid, args.clients, 2, text, acked)  # warm-up: stored, checked, not timed
-        sms = hammer(server.pid, args.clients, args.seconds, text, acked)
-        floor = hammer(server.pid, args.clients, args.seconds, healthz, set())
-        bare = hammer(server.pid, args.clients, args.seconds, trivial, set())
+        for site in sites:
+            site.start()
+            hammer(site, args.clients, 2, texts[id(site)], Turns())  # warm-up: checked, not timed
+        for kind in kinds:
+            for turn in range(count):
+                for site in sites if turn % 2 == 0 else sites[::-1]:
+                    request = (
+                        texting(site)
+                        if kind == "sms"
+                        else {"floor_healthz": healthz}.get(kind, trivial)
+                    )
+                    hammer(site, args.clients, args.seconds / count, request, turns[id(site)][kind])
     finally:
-        kill(server)
-    db = stored(env)
-    messages = db["messages"]
-    assert isinstance(messages, dict)
-    lost = [sid for sid in acked if sid not in messages]
-    twice = [sid for sid, count in messages.items() if count > 1]
-    unanswered = [sid for sid in messages if sid not in acked]
+        for site in sites:
+            site.stop()
+    results: list[dict[str, Any]] = []
+    for site in sites:
+        figures: dict[str, Any] = {kind: turns[id(site)][kind].figures() for kind in kinds}
+        sms, floor = figures["sms"], figures["floor_healthz"]
+        figures["throughput_ratio_to_floor"] = round(
+            sms["per_second"] / max(floor["per_second"], 0.1), 3
+        )
+        figures["p99_ratio_to_floor"] = round(sms["p99_ms"] / max(floor["p99_ms"], 0.01), 2)
+        results.append({**figures, **site.checked()})
+    if len(sites) == 1:
+        return results[0]
+    this, other = results
     return {
-        "sms": sms,
-        "floor_healthz": floor,
-        "throughput_ratio_to_floor": round(sms["per_second"] / max(floor["per_second"], 0.1), 3),
-        "p99_ratio_to_floor": round(sms["p99_ms"] / max(floor["p99_ms"], 0.01), 2),
-        "floor_401": bare,
-        "answered_200": len(acked),
-        "stored": sum(messages.values()),
-        "audited": db["audited"],
-        "contacts": db["contacts"],
-        "lost": len(lost),
-        "duplicated": len(twice),
-        "stored_unanswered": len(unanswered),
+        **this,
+        "against": {"checkout": str(sites[1].root), "commit": commit(sites[1].root), **other},
+        "turns": count,
+        "ratio_to_against": {
+            "per_second": round(
+                this["sms"]["per_second"] / max(other["sms"]["per_second"], 0.1), 2
+            ),
+            "p99": round(this["sms"]["p99_ms"] / max(other["sms"]["p99_ms"], 0.01), 2),
+            "server_cpu": round(
+                this["sms"]["server_cpu_ms"] / max(other["sms"]["server_cpu_ms"], 0.01), 2
+            ),
+        },
+        "lost": this["lost"] + other["lost"],
+        "duplicated": this["duplicated"] + other["duplicated"],
     }
 
 
-def crash(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[str, object]:
-    acked: set[str] = set()
+def crash(args: argparse.Namespace, site: Site) -> dict[str, Any]:
+    texts, acked = site.texts, site.answered
     given_up = [0]
     tries = [0]
     lock = threading.Lock()
@@ -273,15 +350,13 @@ def crash(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[s
 
     def client(index: int) -> None:
         rng = random.Random(f"{texts.run}-{index}")  # noqa: S311 - test data and back-off
-        n = 0
         while not done.is_set():
-            n += 1
-            sid, body, headers = texts.make(index, n, rng)
+            sid, body, headers = texts.make(rng)
             for _ in range(args.max_attempts):
                 with lock:
                     tries[0] += 1
                 try:
-                    conn = http.client.HTTPConnection(HOST, PORT, timeout=10)
+                    conn = http.client.HTTPConnection(HOST, site.port, timeout=10)
                     conn.request("POST", texts.path, body, headers)
                     response = conn.getresponse()
                     response.read()
@@ -299,51 +374,41 @@ def crash(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[s
                     given_up[0] += 1
 
     load_before = os.getloadavg()
-    server = start(env)
+    site.start()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
     for thread in threads:
         thread.start()
     try:
         for _ in range(args.kills):
             time.sleep(args.interval)
-            kill(server)
-            server = start(env)
+            site.stop()
+            site.start()
         time.sleep(args.interval)
     finally:
         done.set()
         for thread in threads:
             thread.join(timeout=600)
-        kill(server)
+        site.stop()
     load_after = os.getloadavg()
-    db = stored(env)
-    messages = db["messages"]
-    assert isinstance(messages, dict)
-    lost = [sid for sid in acked if sid not in messages]
-    twice = [sid for sid, count in messages.items() if count > 1]
     return {
-        "answered_200": len(acked),
+        **site.checked(),
         "requests_sent": tries[0],
-        "stored": sum(messages.values()),
-        "audited": db["audited"],
-        "contacts": db["contacts"],
-        "lost": len(lost),
-        "duplicated": len(twice),
         "gave_up": given_up[0],
         "load_average": [round(x, 2) for x in (*load_before, *load_after)],
     }
 
 
-def profile(args: argparse.Namespace, env: dict[str, str], texts: Texts) -> dict[str, object]:
+def profile(args: argparse.Namespace, site: Site) -> dict[str, Any]:
     """The webhook in one process, through Django's test client (no HTTP server): per text, the
     statements run (without BEGIN, COMMIT and savepoints) and the Python function calls
     (counted by cProfile, the same from run to run), and the CPU time (the fastest batch of
     100, unprofiled), for texts that join a conversation and texts that start a contact."""
     code = (
         "import json, sys; sys.path.insert(0, 'bench'); import sms_inbound; "
-        f"print(json.dumps(sms_inbound.profile_here({texts.path!r}, {texts.token!r}, "
+        f"print(json.dumps(sms_inbound.profile_here({site.texts.path!r}, {site.texts.token!r}, "
         f"{args.texts})))"
     )
-    env = {**env, "DJANGO_SETTINGS_MODULE": "hotline.settings"}
+    env = {**site.env, "DJANGO_SETTINGS_MODULE": "hotline.settings"}
     out = subprocess.run(  # noqa: S603 - this checkout's own Python
         [PY, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )
@@ -364,10 +429,9 @@ def profile_here(path: str, token: str, count: int) -> dict[str, object]:
     texts = Texts(path, token)
     client = Client(HTTP_HOST=HOST)
     control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
-    sent = iter(range(1, 10**9))
 
     def post(rng: random.Random, senders: int) -> None:
-        _sid, body, headers = texts.make(0, next(sent), rng, senders=senders)
+        _sid, body, headers = texts.make(rng, senders=senders)
         del headers["Content-Type"]
         answer = client.post(path, body, "application/x-www-form-urlencoded", headers=headers)
         assert answer.status_code == 200, answer.status_code
@@ -400,22 +464,22 @@ def profile_here(path: str, token: str, count: int) -> dict[str, object]:
     return figures
 
 
-def commit() -> str:
-    out = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - the checkout's own git
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no", "hotline"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return out.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+def commit(root: Path = ROOT) -> str:
+    """The checkout's commit, "+changes" when its hotline/ differs from it; "" outside git."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(  # noqa: S603 - the checkout's own git
+            ["git", *args],  # noqa: S607
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD")
+    changed = git("status", "--porcelain", "--untracked-files=no", "hotline")
+    return head + ("+changes" if head and changed else "")
 
 
 def main() -> None:
@@ -424,29 +488,32 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--against", type=Path, help="another checkout, loaded in turns (load)")
+    parser.add_argument("--turns", type=int, default=6, help="turns of each site (--against)")
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between kills")
     parser.add_argument("--max-attempts", type=int, default=400)
     parser.add_argument("--texts", type=int, default=1000, help="texts of each kind (profile)")
     args = parser.parse_args()
-    env = environment(args.database, name="hotline_bench_sms")
-    # What the provider was given and signs: the server's own address here.
-    env["SITE_URL"] = f"http://{HOST}:{PORT}"
-    migrate(env)
-    token = secrets.token_hex(16)
-    texts = Texts(add_channel(env, token), token)
-    figures = {"load": load, "crash": crash, "profile": profile}[args.mode](args, env, texts)
-    setting = {
-        "load": {"clients": args.clients, "seconds": args.seconds, "senders": POOL},
-        "crash": {"clients": args.clients, "kills": args.kills, "senders": POOL},
-        "profile": {"texts": args.texts},
-    }[args.mode]
+    sites = [Site(ROOT, args.database, PORT, "hotline_bench_sms")]
+    if args.mode == "load" and args.against:
+        sites.append(Site(args.against.resolve(), args.database, PORT + 1, "hotline_bench_sms_b"))
+    if args.mode == "load":
+        figures = load(args, sites)
+        setting: dict[str, Any] = {"clients": args.clients, "seconds": args.seconds}
+    elif args.mode == "crash":
+        figures = crash(args, sites[0])
+        setting = {"clients": args.clients, "kills": args.kills}
+    else:
+        figures = profile(args, sites[0])
+        setting = {"texts": args.texts}
     print(
         json.dumps(
             {
                 "bench": f"sms_inbound_{args.mode}",
                 "database": args.database,
                 **setting,
+                "senders": POOL,
                 **figures,
                 "commit": commit(),
                 "machine": machine(),

@@ -41,6 +41,7 @@ import json
 import os
 import random
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -302,11 +303,7 @@ def load(args: argparse.Namespace, sites: list[Site]) -> dict[str, Any]:
         for kind in kinds:
             for turn in range(count):
                 for site in sites if turn % 2 == 0 else sites[::-1]:
-                    request = (
-                        texting(site)
-                        if kind == "sms"
-                        else {"floor_healthz": healthz}.get(kind, trivial)
-                    )
+                    request = {"sms": texts[id(site)], "floor_healthz": healthz}.get(kind, trivial)
                     hammer(site, args.clients, args.seconds / count, request, turns[id(site)][kind])
     finally:
         for site in sites:
@@ -495,6 +492,8 @@ def main() -> None:
     parser.add_argument("--max-attempts", type=int, default=400)
     parser.add_argument("--texts", type=int, default=1000, help="texts of each kind (profile)")
     args = parser.parse_args()
+    # Stopped from outside: the servers are stopped too (the `finally`s run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sites = [Site(ROOT, args.database, PORT, "hotline_bench_sms")]
     if args.mode == "load" and args.against:
         sites.append(Site(args.against.resolve(), args.database, PORT + 1, "hotline_bench_sms_b"))

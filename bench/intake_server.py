@@ -1,4 +1,5 @@
-"""Shared by the intake benchmarks: a fresh database, an API token, gunicorn on loopback."""
+"""Shared by the intake and webhook benchmarks: a fresh database, an API token, gunicorn on
+loopback."""
 # ruff: noqa: S603, S607 - a benchmark starting this project's own commands
 
 import contextlib
@@ -18,7 +19,9 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8031"))
 
 
-def environment(database: str) -> dict[str, str]:
+def environment(database: str, name: str = "hotline_bench_intake") -> dict[str, str]:
+    """Production settings for a fresh database: SQLite in a new directory, or the PostgreSQL
+    database `name` (BENCH_DATABASE_URL overrides it)."""
     env = dict(os.environ)
     env.update(
         DEBUG="0",
@@ -32,7 +35,7 @@ def environment(database: str) -> dict[str, str]:
     )
     if database == "postgres":
         env["DATABASE_URL"] = os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_bench_intake"
+            "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{name}"
         )
     else:
         env.pop("DATABASE_URL", None)
@@ -40,8 +43,16 @@ def environment(database: str) -> dict[str, str]:
     return env
 
 
-def prepare(env: dict[str, str]) -> str:
-    """Migrate a fresh database and return an API token of a specialist."""
+def manage(env: dict[str, str], *args: str, root: Path = ROOT) -> str:
+    """Run a management command of this checkout (or of the one at `root`); its output."""
+    done = subprocess.run(
+        [PY, "manage.py", *args], env=env, cwd=root, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def migrate(env: dict[str, str], root: Path = ROOT) -> None:
+    """A fresh database (PostgreSQL's dropped and created again), migrated."""
     if "DATABASE_URL" in env:
         name = env["DATABASE_URL"].rsplit("/", 1)[1]
         for sql in [f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"']:
@@ -50,44 +61,46 @@ def prepare(env: dict[str, str]) -> str:
                 check=True,
                 capture_output=True,
             )
+    manage(env, "migrate", "--no-input", "-v0", root=root)
+    manage(env, "createcachetable", root=root)
 
-    def manage(*args: str) -> str:
-        done = subprocess.run(
-            [PY, "manage.py", *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-        )
-        return done.stdout
 
-    manage("migrate", "--no-input", "-v0")
-    manage("createcachetable")
+def prepare(env: dict[str, str]) -> str:
+    """Migrate a fresh database and return an API token of a specialist."""
+    migrate(env)
     manage(
+        env,
         "shell",
         "-c",
         "from hotline.accounts.models import User, Role; "
         "User.objects.get_or_create(username='bench', defaults={'role': Role.SPECIALIST})",
     )
-    return manage("create_api_token", "bench").strip()
+    return manage(env, "create_api_token", "bench").strip()
 
 
-def start(env: dict[str, str], workers: int = 2) -> subprocess.Popen[bytes]:
+def start(
+    env: dict[str, str], workers: int = 2, root: Path = ROOT, port: int = PORT
+) -> subprocess.Popen[bytes]:
+    """gunicorn serving this checkout (or the one at `root`) on `port`, once it answers."""
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(root / ".venv" / "bin" / "gunicorn"),
             "hotline.wsgi",
             "-w",
             str(workers),
             "-b",
-            f"{HOST}:{PORT}",
+            f"{HOST}:{port}",
             "--log-level",
             "warning",
         ],
         env=env,
-        cwd=ROOT,
+        cwd=root,
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection(HOST, PORT, timeout=2)
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/api/contacts/")
             if conn.getresponse().status == 401:
                 return server
@@ -112,15 +125,7 @@ def count_contacts(env: dict[str, str], marker: str) -> dict[str, int]:
         ".values('narrative').annotate(n=Count('pk')); "
         "print(json.dumps({r['narrative']: r['n'] for r in rows}))"
     )
-    out = subprocess.run(
-        [PY, "manage.py", "shell", "-c", code],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
 
 def machine() -> str:

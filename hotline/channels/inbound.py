@@ -3,12 +3,13 @@ the provider's news of a message sent.
 
 `take` stores one inbound message, in one transaction: the sender's Correspondent row is locked
 first, so that two texts of one number arriving at once are taken one after the other and join
-one conversation; a message whose provider id is stored already is not stored again (the unique
-constraint on channel and provider id is the guard; the check after the lock spares the failed
-insert). A conversation stays open `channel.conversation_days` days after its last message,
-while its contact is not closed; otherwise the text starts a new contact through
-`contacts.actions.receive`, triaged like any other by the SLA policies (which may match on the
-channel).
+one conversation; a message whose provider id is stored already is not stored again: the unique
+constraint on channel and provider id refuses it, and the savepoint around the text takes back
+whatever it did before (a retry of the provider under another token is rare; a check before
+every message would cost each one a query while the write lock is held). A conversation stays
+open `channel.conversation_days` days after its last message, while its contact is not closed;
+otherwise the text starts a new contact through `contacts.actions.receive`, triaged like any
+other by the SLA policies (which may match on the channel).
 
 Opting out: STOP (and the words alike) sets the correspondent's `opted_out_at`; START clears it.
 A later ordinary text from an opted-out number reaches the queue as usual but does not lift the
@@ -20,7 +21,7 @@ saying "opted out" until then, rather than offering a reply that the provider wo
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.audit.actions import record
@@ -45,6 +46,8 @@ from hotline.lib import lookup
 # Contact.caller_phone's length: a longer sender is refused rather than cut.
 MAX_SENDER_LENGTH = Contact._meta.get_field("caller_phone").max_length or 30
 RANK: dict[str, int] = {str(status): rank for status, rank in STATUS_RANK.items()}
+CONVERSATION_FIELDS = [field.name for field in Conversation._meta.concrete_fields]
+JOINED_CONTACT_FIELDS = ["status", "language", "assigned_to"]
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,38 @@ def sender_address(sender: str) -> str:
     return address
 
 
+def locked_correspondent(channel: Channel, address: str) -> Correspondent:
+    """The sender's Correspondent row, created if it is new, locked until the transaction ends.
+
+    One query when the number has written before (the lock is taken as the row is read). A new
+    number's row is inserted, and so held by this transaction: a text of the same number
+    arriving at once waits on the unique constraint until this one commits, then fails to insert
+    and locks the row this one made."""
+    rows = Correspondent.objects.select_for_update().filter(
+        channel=channel, address_hash=address_hash(address)
+    )
+    correspondent = rows.first()
+    if correspondent is None:
+        try:
+            with transaction.atomic():
+                correspondent = Correspondent.objects.create(channel=channel, address=address)
+        except IntegrityError:
+            correspondent = rows.get()
+    correspondent.channel = channel  # the caller's row: no second read of it
+    return correspondent
+
+
 def open_conversation(correspondent: Correspondent, now: dt.datetime) -> Conversation | None:
-    """The correspondent's conversation that a text arriving `now` joins, if any."""
+    """The correspondent's conversation that a text arriving `now` joins, if any. Its contact
+    comes with the fields that taking a text reads (its status, its language for a keyword, its
+    assignee to tell), not its whole row: building that was most of the query's cost; any other
+    field is read when asked for."""
     since = now - dt.timedelta(days=correspondent.channel.conversation_days)
     return (
         Conversation.objects.filter(correspondent=correspondent, last_message_at__gte=since)
         .exclude(contact__status=Status.CLOSED)
         .select_related("contact")
+        .only(*CONVERSATION_FIELDS, *(f"contact__{name}" for name in JOINED_CONTACT_FIELDS))
         .order_by("-last_message_at", "-pk")
         .first()
     )
@@ -89,69 +117,70 @@ def take(channel: Channel, inbound: Inbound) -> InboundResult:
     taken (no sender), storing nothing."""
     address = sender_address(inbound.sender)
     now = timezone.now()
-    with transaction.atomic():
-        correspondent, _created = Correspondent.objects.get_or_create(
-            channel=channel, address_hash=address_hash(address), defaults={"address": address}
-        )
-        correspondent = (
-            Correspondent.objects.select_for_update()
-            .select_related("channel")
-            .get(pk=correspondent.pk)
-        )
+    try:
+        with transaction.atomic():
+            return _take(channel, inbound, address, now)
+    except IntegrityError:
         if Message.objects.filter(channel=channel, provider_id=inbound.provider_id).exists():
-            return InboundResult(message=None, conversation=None)
-        conversation = open_conversation(correspondent, now)
-        keyword = keywords.classify(
-            channel, inbound.body, conversation.contact.language if conversation else ""
+            return InboundResult(message=None, conversation=None)  # stored already
+        raise
+
+
+def _take(channel: Channel, inbound: Inbound, address: str, now: dt.datetime) -> InboundResult:
+    """`take`'s work, inside its savepoint."""
+    correspondent = locked_correspondent(channel, address)
+    conversation = open_conversation(correspondent, now)
+    keyword = keywords.classify(
+        channel, inbound.body, conversation.contact.language if conversation else ""
+    )
+    new_contact = conversation is None
+    if conversation is None:
+        contact = Contact(
+            channel=ContactChannel.SMS,
+            caller_phone=address,
+            urgency=channel.urgency,
+            received_at=now,
         )
-        new_contact = conversation is None
-        if conversation is None:
-            contact = Contact(
-                channel=ContactChannel.SMS,
-                caller_phone=address,
-                urgency=channel.urgency,
-                received_at=now,
-            )
-            if keyword is not None:
-                contact.language = keyword.language
-            contact_actions.receive(contact)
-            conversation = Conversation.objects.create(
-                channel=channel,
-                correspondent=correspondent,
-                contact=contact,
-                started_at=now,
-                last_message_at=now,
-            )
-        else:
-            conversation.last_message_at = now
-            conversation.save(update_fields=["last_message_at"])
-            contact_actions.message_received(conversation.contact)
-        message = Message.objects.create(
+        if keyword is not None:
+            contact.language = keyword.language
+        contact_actions.receive(contact)
+        conversation = Conversation.objects.create(
             channel=channel,
-            conversation=conversation,
-            direction=Direction.IN,
-            purpose=Purpose.MESSAGE,
-            provider_id=inbound.provider_id,
-            body=inbound.body,
-            media=[{"type": m.content_type, "url": m.url} for m in inbound.media],
-            segments=inbound.segments,
-            status=MessageStatus.RECEIVED,
-            created_at=now,
-            status_at=now,
+            correspondent=correspondent,
+            contact=contact,
+            started_at=now,
+            last_message_at=now,
         )
-        record(
-            "channels.message_in",
-            obj=message,
-            detail={
-                "channel": channel.pk,
-                "conversation": conversation.pk,
-                "contact": conversation.contact_id,
-                "new_contact": new_contact,
-                "keyword": keyword.action.value if keyword else "",
-                "media": len(message.media),
-            },
-        )
-        reply = _act_on(keyword, correspondent, conversation, now)
+    else:
+        conversation.last_message_at = now
+        conversation.save(update_fields=["last_message_at"])
+        contact_actions.message_received(conversation.contact)
+    message = Message.objects.create(
+        channel=channel,
+        conversation=conversation,
+        direction=Direction.IN,
+        purpose=Purpose.MESSAGE,
+        provider_id=inbound.provider_id,
+        body=inbound.body,
+        media=[{"type": m.content_type, "url": m.url} for m in inbound.media],
+        segments=inbound.segments,
+        status=MessageStatus.RECEIVED,
+        created_at=now,
+        status_at=now,
+    )
+    record(
+        "channels.message_in",
+        obj=message,
+        detail={
+            "channel": channel.pk,
+            "conversation": conversation.pk,
+            "contact": conversation.contact_id,
+            "new_contact": new_contact,
+            "keyword": keyword.action.value if keyword else "",
+            "media": len(message.media),
+        },
+    )
+    reply = _act_on(keyword, correspondent, conversation, now)
     return InboundResult(message, conversation, new_contact, keyword, reply)
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.contacts.models import Contact, Urgency
 from hotline.lib import lookup
+from hotline.lib.cache import Shared
 from hotline.lib.idempotency import IdempotencyRecord
 
 
@@ -240,6 +241,21 @@ class Channel(models.Model):
     def webhook_url(self, hook: str) -> str:
         """The address the provider calls, as it must be pasted into its console."""
         return settings.SITE_URL.rstrip("/") + self.webhook_path(hook)
+
+
+def _read_active() -> dict[tuple[str, str], Channel]:
+    return {(channel.kind, channel.public_id): channel for channel in Channel.objects.active()}
+
+
+# Every webhook names its channel, and channels change a few times a year: each process keeps the
+# active ones until a Channel row changes, in whichever process (lib/cache.py). Shared by the
+# process's requests: read them, never change them (a change goes through a row of its own).
+ACTIVE = Shared("channels.active", _read_active, depends_on=[Channel])
+
+
+def active_channel(kind: str, public_id: str) -> Channel | None:
+    """The active channel of this kind with this public id, if there is one."""
+    return ACTIVE.get().get((kind, public_id))
 
 
 class AutoReply(models.Model):

@@ -30,17 +30,16 @@ from django.views.decorators.http import require_POST
 
 from hotline.accounts.access import public
 from hotline.channels import calls, inbound, providers
-from hotline.channels.models import Channel, Kind, Provider, WebhookKey
+from hotline.channels.models import Channel, Kind, Provider, WebhookKey, active_channel
 from hotline.lib import idempotency
 
 logger = logging.getLogger(__name__)
 
 
 def _channel(public_id: str, kind: str) -> Channel:
+    channel = active_channel(kind, public_id)
     # A phone line that reports through the API takes no webhooks.
-    found = Channel.objects.active().filter(public_id=public_id, kind=kind)
-    channel = found.exclude(provider=Provider.API).first()
-    if channel is None:
+    if channel is None or channel.provider == Provider.API:
         raise Http404(_("No such channel."))
     return channel
 

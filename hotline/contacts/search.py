@@ -28,6 +28,8 @@ def search(text: str, *, limit: int = 50) -> list[int]:
 
 @receiver(post_save, sender=Contact, dispatch_uid="contacts_narrative_index")
 def _saved(sender: type[Contact], instance: Contact, **kwargs: object) -> None:
+    if kwargs.get("created") and not (instance.narrative or "").strip():
+        return  # a new contact is in no index yet, and an empty text is left out of it
     update_fields = kwargs.get("update_fields")
     if update_fields is None or "narrative" in update_fields:  # type: ignore[operator]
         NARRATIVES.index([(instance.pk, instance.narrative)])
